@@ -1,0 +1,246 @@
+"""Quality mode: Gatys et al. image optimisation, as a generator of progress events.
+
+`run_quality(content, styles, settings, stop=...)` yields a `QualityEvent` after every optimiser step
+(with a preview image every `preview_every` steps) and a final event carrying the image and its recipe.
+Closing the generator or setting `stop` ends the run within one step and frees the device memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+import nst
+from nst.color import luminance, match_luminance_stats, transfer_luminance
+from nst.device import enable_fast_math, pick_device
+from nst.errors import NSTError
+from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
+from nst.losses import PerceptualLoss
+from nst.settings import LEARNING_RATES, QUALITY_SIZE_LIMIT, STYLE_WEIGHT, TV_WEIGHT, QualitySettings
+from nst.vgg import LAYERS, load_encoder
+
+COARSE_FRACTION = 0.5  # coarse-to-fine: first level's size relative to the final size
+
+
+@dataclass(frozen=True)
+class QualityEvent:
+    """Progress of a run. `losses` holds the weighted terms of the last step; the final event has `image`."""
+
+    step: int
+    total: int
+    losses: dict[str, float]
+    elapsed: float
+    eta: float | None
+    preview: Image.Image | None = None
+    done: bool = False
+    stopped: bool = False
+    image: Image.Image | None = None
+    recipe: dict[str, object] = field(default_factory=dict)
+
+
+def validate(settings: QualitySettings, n_styles: int) -> None:
+    """Refuse settings that cannot run, with a message that says what is allowed."""
+    if n_styles < 1:
+        raise NSTError("Give at least one style image.")
+    if not 16 <= settings.size <= QUALITY_SIZE_LIMIT:
+        raise NSTError(f"Size must be between 16 and {QUALITY_SIZE_LIMIT} px (got {settings.size}).")
+    if settings.steps < 1:
+        raise NSTError(f"Steps must be at least 1 (got {settings.steps}).")
+    if settings.style_strength < 0 or settings.tv_weight < 0:
+        raise NSTError("Style strength and TV weight cannot be negative.")
+    if settings.optimizer not in LEARNING_RATES:
+        raise NSTError(f"Optimizer must be one of {', '.join(LEARNING_RATES)} (got {settings.optimizer!r}).")
+    if settings.init not in ("content", "noise"):
+        raise NSTError(f"Init must be 'content' or 'noise' (got {settings.init!r}).")
+    if not 0.1 <= settings.style_scale <= 4:
+        raise NSTError(f"Style scale must be between 0.1 and 4 (got {settings.style_scale}).")
+    for name in (*settings.style_layers, *settings.content_layers):
+        if name not in LAYERS:
+            raise NSTError(f"Unknown layer {name!r}; choose from {', '.join(LAYERS)}.")
+    if not settings.style_layers or not settings.content_layers:
+        raise NSTError("Give at least one style layer and one content layer.")
+    if settings.style_blend is not None and len(settings.style_blend) != n_styles:
+        raise NSTError(
+            f"Give one blend weight per style image ({n_styles}), got {len(settings.style_blend)}."
+        )
+
+
+def _resize(image: Image.Image, longest: int) -> Image.Image:
+    """Resize so the longest side is `longest` (up or down), keeping the aspect ratio."""
+    scale = longest / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _grey(image: Tensor) -> Tensor:
+    """Luminance replicated to three channels: what a luminance-only transfer optimises."""
+    return luminance(image).expand(-1, 3, -1, -1).contiguous()
+
+
+def _level_sizes(settings: QualitySettings) -> list[tuple[int, int]]:
+    """(longest side, steps) per pyramid level; coarse-to-fine spends half the steps at half size."""
+    if not settings.coarse_to_fine or settings.steps < 2:
+        return [(settings.size, settings.steps)]
+    coarse = max(16, round(settings.size * COARSE_FRACTION))
+    return [(coarse, settings.steps // 2), (settings.size, settings.steps - settings.steps // 2)]
+
+
+def _upsample(image: Tensor, like: Tensor) -> Tensor:
+    """Bicubic resize of `image` to `like`'s height and width (no-op when they match)."""
+    if image.shape[-2:] == like.shape[-2:]:
+        return image
+    return F.interpolate(image, size=like.shape[-2:], mode="bicubic", align_corners=False).clamp(0, 1)
+
+
+def _optimise(
+    loss_fn: PerceptualLoss,
+    x: Tensor,
+    targets: dict[str, Tensor],
+    settings: QualitySettings,
+    steps: int,
+    stop: threading.Event | None,
+) -> Iterator[dict[str, Tensor]]:
+    """Run up to `steps` optimiser iterations on `x` in place, yielding the loss terms after each."""
+    lr = settings.learning_rate or LEARNING_RATES[settings.optimizer]
+    optimizer: torch.optim.Optimizer
+    if settings.optimizer == "adam":
+        optimizer = torch.optim.Adam([x], lr=lr)
+    else:
+        optimizer = torch.optim.LBFGS([x], lr=lr, max_iter=1, history_size=50)
+    terms: dict[str, Tensor] = {}
+
+    def closure() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        terms.update(loss_fn(x, targets))
+        terms["total"].backward()
+        return terms["total"]
+
+    for _ in range(steps):
+        if stop is not None and stop.is_set():
+            return
+        optimizer.step(closure)
+        with torch.no_grad():
+            x.clamp_(0, 1)
+        yield {name: value.detach() for name, value in terms.items()}
+
+
+def run_quality(
+    content: ImageSource,
+    styles: Sequence[ImageSource],
+    settings: QualitySettings | None = None,
+    *,
+    stop: threading.Event | None = None,
+) -> Iterator[QualityEvent]:
+    """Optimise an image to match `content`'s features and the (blended) styles' Gram matrices."""
+    device = pick_device(settings.device if settings else "auto")
+    settings = settings or QualitySettings.for_device(device.type)
+    validate(settings, len(styles))
+    enable_fast_math()
+    content_image = load_image(content, max_side=settings.size)
+    style_images = [load_image(style) for style in styles]
+    started = time.perf_counter()
+    encoder = load_encoder((*settings.style_layers, *settings.content_layers), device)
+    torch.manual_seed(settings.seed)
+    loss_fn = PerceptualLoss(
+        encoder,
+        content_layers=settings.content_layers,
+        style_layers=settings.style_layers,
+        style_layer_weights=settings.style_layer_weights,
+        style_weight=STYLE_WEIGHT * settings.style_strength,
+        tv_weight=TV_WEIGHT * settings.tv_weight,
+    )
+    levels = _level_sizes(settings)
+    photo_full = image_to_tensor(_resize(content_image, settings.size), device)
+    memory = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+
+    def finish(x: Tensor) -> Image.Image:
+        return tensor_to_image(transfer_luminance(x, photo_full) if settings.preserve_color else x)
+
+    step, losses = 0, {}
+    x: Tensor | None = None
+    style_sizes: list[tuple[int, int]] = []
+    try:
+        for longest, level_steps in levels:
+            photo = image_to_tensor(_resize(content_image, longest), device)
+            style_side = max(16, round(longest * settings.style_scale))
+            style_tensors = [image_to_tensor(_resize(s, style_side), device) for s in style_images]
+            style_sizes = [tuple(t.shape[-1:-3:-1]) for t in style_tensors]
+            if settings.preserve_color:
+                photo_lum = luminance(photo)
+                style_tensors = [
+                    match_luminance_stats(luminance(s), photo_lum).clamp(0, 1).expand(-1, 3, -1, -1)
+                    for s in style_tensors
+                ]
+                photo = _grey(photo)
+            loss_fn.set_style(style_tensors, settings.style_blend)
+            targets = loss_fn.content_targets(photo)
+            if x is None:
+                start = photo if settings.init == "content" else torch.rand_like(photo)
+            else:
+                start = _upsample(x.detach(), photo)
+            x = start.detach().clone().contiguous(memory_format=memory).requires_grad_(True)
+            for terms in _optimise(loss_fn, x, targets, settings, level_steps, stop):
+                step += 1
+                losses = {name: float(value) for name, value in terms.items()}
+                if step < settings.steps:
+                    elapsed = time.perf_counter() - started
+                    eta = elapsed / step * (settings.steps - step)
+                    wants_preview = step == 1 or step % settings.preview_every == 0
+                    preview = finish(_upsample(x.detach(), photo_full)) if wants_preview else None
+                    yield QualityEvent(step, settings.steps, losses, elapsed, eta, preview=preview)
+            if stop is not None and stop.is_set():
+                break
+        assert x is not None
+        final = finish(_upsample(x.detach(), photo_full))  # upsampled if stopped during a coarse level
+        elapsed = time.perf_counter() - started
+        recipe = _recipe(settings, device, content_image.size, final.size, style_sizes, step, elapsed)
+        yield QualityEvent(
+            step,
+            settings.steps,
+            losses,
+            elapsed,
+            0.0,
+            preview=final,
+            done=True,
+            stopped=step < settings.steps,
+            image=final,
+            recipe=recipe,
+        )
+    finally:
+        del x, loss_fn
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+def _recipe(
+    settings: QualitySettings,
+    device: torch.device,
+    content_size: tuple[int, int],
+    output_size: tuple[int, int],
+    style_sizes: list[tuple[int, int]],
+    steps_done: int,
+    seconds: float,
+) -> dict[str, object]:
+    """Everything needed to reproduce (and credit) a result."""
+    return {
+        "mode": "quality",
+        "settings": dataclasses.asdict(settings),
+        "steps_done": steps_done,
+        "content_size": list(content_size),
+        "output_size": list(output_size),
+        "style_sizes": [list(s) for s in style_sizes],
+        "seconds": round(seconds, 3),
+        "device": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else platform.processor() or "cpu",
+        "versions": {"nst": nst.__version__, "torch": torch.__version__, "python": platform.python_version()},
+    }

@@ -1,0 +1,107 @@
+"""Every default of the library in one place: typed settings dataclasses and where files come from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --- Hugging Face Hub ---------------------------------------------------------------------------
+HUB_ORG = "nst-studio"
+VGG_REPO_ID = f"{HUB_ORG}/vgg19-caffe-features"
+VGG_FILENAME = "vgg19-caffe-features.fp16.safetensors"
+VGG_REVISION: str | None = None  # pin a commit sha here once the repo is published
+HUB_PROBE_TIMEOUT_S = 1.5  # how long one reachability check of the Hub may take
+
+# --- environment variables --------------------------------------------------------------------------
+ENV_VGG_WEIGHTS = "NST_VGG_WEIGHTS"  # path to the loss-network safetensors file
+ENV_STYLES_DIR = "NST_STYLES_DIR"  # folder holding the presets' paintings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STYLES_ROOT = REPO_ROOT / "styles"  # bundled checkpoints and the preset registry
+
+
+def env_path(name: str) -> Path | None:
+    """The path in environment variable `name`, or None when unset/empty."""
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+# --- image input ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImageLimits:
+    """What an input image may be: checked before any pixel is decoded where possible."""
+
+    max_pixels: int = 40_000_000  # ~ a 48 MP photo; larger images are refused, not resized
+    min_side: int = 16
+    max_bytes: int = 50 * 1024 * 1024
+
+
+DEFAULT_LIMITS = ImageLimits()
+
+# --- quality (Gatys et al.) mode -----------------------------------------------------------------
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """One quality-mode run. `size` is the output's longest side; `steps` counts optimiser iterations."""
+
+    size: int = 512
+    steps: int = 300
+    style_strength: float = 1.0  # user-facing: 0 = content only, 1 = recommended, >1 = stronger
+    tv_weight: float = 1.0  # relative total-variation smoothing (0 = off)
+    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    style_layer_weights: tuple[float, ...] | None = None  # None = equal
+    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
+    style_blend: tuple[float, ...] | None = None  # weights of several style images; None = equal
+    optimizer: str = "lbfgs"  # "lbfgs" | "adam"
+    learning_rate: float | None = None  # None = the optimiser's default below
+    init: str = "content"  # "content" | "noise"
+    seed: int = 0
+    style_scale: float = 1.0  # style image's longest side relative to the content's
+    preserve_color: bool = False  # luminance-only transfer: keep the photo's colours
+    coarse_to_fine: bool = False  # run at half size first, upsample, refine at full size
+    preview_every: int = 10
+    device: str = "auto"
+
+    @classmethod
+    def for_device(cls, device_type: str, **overrides: object) -> QualitySettings:
+        """Defaults that suit the hardware: GPUs get 512 px / 300 steps, CPUs a run under two minutes."""
+        base = CPU_QUALITY if device_type == "cpu" else GPU_QUALITY
+        return cls(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+GPU_QUALITY: dict[str, object] = {"size": 512, "steps": 300}
+CPU_QUALITY: dict[str, object] = {"size": 256, "steps": 100, "preview_every": 5}
+LEARNING_RATES = {"lbfgs": 1.0, "adam": 0.02}
+STYLE_WEIGHT = 3e2  # base style weight at strength 1 (content weight 1); both terms are relative errors
+TV_WEIGHT = 10.0  # base total-variation weight at tv_weight 1
+QUALITY_SIZE_LIMIT = 2048
+
+# --- fast (feed-forward) mode ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FastSettings:
+    """One fast-mode stylisation."""
+
+    strength: float = 1.0  # 0 = the photo, 1 = the network's output
+    preserve_color: bool = False
+    max_side: int | None = None  # downsize the input first; None = keep (up to the pixel budget)
+    tile_size: int = 1024  # images larger than this (either side) are processed in tiles
+    tile_overlap: int = 64
+    device: str = "auto"
+
+
+MODEL_CACHE_SIZE = 8  # fast networks kept in memory
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """Benchmark harness: warm-up runs are discarded, the rest summarised by median/min/max."""
+
+    warmup: int = 1
+    repeats: int = 5
+    output: Path = field(default_factory=lambda: REPO_ROOT / "docs" / "benchmarks.md")

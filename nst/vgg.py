@@ -1,0 +1,181 @@
+"""The loss network: VGG19 `features` with named layers, frozen, truncated, cached per device/dtype.
+
+Weights come from our safetensors format (keys as torchvision's `vgg19().features`, fp16) whose metadata
+states the input convention (channel order, scale, mean); the encoder takes RGB in [0, 1] and converts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from torch import Tensor, nn
+
+from nst.errors import ModelError, NSTError
+from nst.settings import ENV_VGG_WEIGHTS, VGG_FILENAME, VGG_REPO_ID, VGG_REVISION, env_path
+
+# VGG19 configuration: output channels per conv, "M" = 2x2 max-pool (torchvision's layout and indices).
+_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512)
+
+
+def _layer_names() -> tuple[str, ...]:
+    """Names of the modules in torchvision order: conv1_1, relu1_1, ..., pool4, conv5_1, ..., relu5_4."""
+    names: list[str] = []
+    block, index = 1, 1
+    for item in _CONFIG:
+        if item == "M":
+            names.append(f"pool{block}")
+            block, index = block + 1, 1
+        else:
+            names += [f"conv{block}_{index}", f"relu{block}_{index}"]
+            index += 1
+    return tuple(names)
+
+
+MODULE_NAMES = _layer_names()
+LAYERS = tuple(name for name in MODULE_NAMES if name.startswith("relu"))  # the layers a loss may use
+
+
+@dataclass(frozen=True)
+class InputConvention:
+    """How the network expects its input: channel order, value scale and per-channel mean (and std)."""
+
+    bgr: bool
+    scale: float
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+    @classmethod
+    def parse(cls, text: str) -> InputConvention:
+        """Parse metadata such as "BGR, 0-255, mean-subtracted [103.939, 116.779, 123.68]"."""
+        order = re.search(r"\b(BGR|RGB)\b", text)
+        scale = re.search(r"0\s*-\s*(255|1)\b", text)
+        lists = {key: re.search(rf"{key}[^\[]*\[([^\]]+)\]", text) for key in ("mean", "std")}
+        if not (order and scale and lists["mean"]):
+            raise ModelError(f"The loss-network file's input metadata is not understood: {text!r}")
+
+        def triple(match: re.Match[str] | None, default: tuple[float, float, float]) -> tuple[float, ...]:
+            return tuple(float(v) for v in match.group(1).split(",")) if match else default
+
+        mean, std = triple(lists["mean"], (0.0,) * 3), triple(lists["std"], (1.0,) * 3)
+        if len(mean) != 3 or len(std) != 3:
+            raise ModelError(f"The loss-network file's mean/std must have 3 values: {text!r}")
+        return cls(order.group(1) == "BGR", float(scale.group(1)), mean, std)  # type: ignore[arg-type]
+
+
+def resolve_weights() -> Path:
+    """Find the weights: $NST_VGG_WEIGHTS, else the Hub repo (cache first, then download unless offline)."""
+    local = env_path(ENV_VGG_WEIGHTS)
+    if local is not None:
+        if not local.is_file():
+            raise ModelError(f"{ENV_VGG_WEIGHTS} points to {local}, which does not exist.")
+        return local
+    from nst.hub import fetch_file
+
+    try:
+        return fetch_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION)
+    except NSTError as exc:
+        raise ModelError(
+            f"The VGG19 loss network is not available ({exc}). Set {ENV_VGG_WEIGHTS} to a local "
+            f"{VGG_FILENAME} (make one with training/convert_vgg.py from torchvision-layout VGG19 weights), "
+            f"or go online so it can be downloaded from the Hugging Face Hub repo {VGG_REPO_ID}."
+        ) from exc
+
+
+@functools.lru_cache(maxsize=2)
+def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention]:
+    """Read (and keep) the stored tensors and the input convention from the safetensors metadata."""
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+    except Exception as exc:  # safetensors raises several types for corrupt files
+        raise ModelError(f"Cannot read the loss-network weights at {path}: {exc}") from exc
+    if "input" not in metadata:
+        raise ModelError(f"{path} has no 'input' metadata saying how to feed the network.")
+    return tensors, InputConvention.parse(metadata["input"])
+
+
+class VGGEncoder(nn.Module):
+    """VGG19 features up to `last_layer`; `forward(x, layers)` maps RGB [0,1] images to named activations."""
+
+    def __init__(self, state: dict[str, Tensor], convention: InputConvention, last_layer: str) -> None:
+        super().__init__()
+        if last_layer not in LAYERS:
+            raise NSTError(f"Unknown VGG layer {last_layer!r}; choose from {', '.join(LAYERS)}.")
+        depth = MODULE_NAMES.index(last_layer) + 1
+        modules: list[nn.Module] = []
+        in_channels = 3
+        for index, name in enumerate(MODULE_NAMES[:depth]):
+            if name.startswith("conv"):
+                out_channels = state[f"features.{index}.weight"].shape[0]
+                modules.append(nn.Conv2d(in_channels, out_channels, 3, padding=1))
+                in_channels = out_channels
+            elif name.startswith("relu"):
+                modules.append(nn.ReLU(inplace=True))
+            else:
+                modules.append(nn.MaxPool2d(2, 2))
+        self.features = nn.Sequential(*modules)
+        own = {f"features.{k}": v for k, v in self.features.state_dict().items()}
+        try:
+            self.load_state_dict({k: state[k].float() for k in own}, strict=True)
+        except (KeyError, RuntimeError) as exc:
+            raise ModelError(f"The loss-network weights do not match VGG19: {exc}") from exc
+        self.names = MODULE_NAMES[:depth]
+        channel_order = [2, 1, 0] if convention.bgr else [0, 1, 2]
+        self.register_buffer("channel_order", torch.tensor(channel_order), persistent=False)
+        self.register_buffer("mean", torch.tensor(convention.mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(convention.std).view(1, 3, 1, 1), persistent=False)
+        self.scale = convention.scale
+        self.requires_grad_(False)
+        self.eval()
+
+    def preprocess(self, image: Tensor) -> Tensor:
+        """RGB [0,1] -> the network's convention."""
+        x = image.index_select(1, self.channel_order) * self.scale
+        return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+
+    def forward(self, image: Tensor, layers: Iterable[str]) -> dict[str, Tensor]:
+        wanted = set(layers)
+        unknown = wanted.difference(self.names)
+        if unknown:
+            raise NSTError(f"Layers {sorted(unknown)} are not in this encoder (it ends at {self.names[-1]}).")
+        out: dict[str, Tensor] = {}
+        x = self.preprocess(image)
+        for name, module in zip(self.names, self.features, strict=True):
+            x = module(x)
+            if name in wanted:
+                out[name] = x
+                if len(out) == len(wanted):
+                    break
+        return out
+
+
+def deepest(layers: Iterable[str]) -> str:
+    """The layer furthest into the network among `layers`."""
+    layers = list(layers)
+    for name in layers:
+        if name not in LAYERS:
+            raise NSTError(f"Unknown VGG layer {name!r}; choose from {', '.join(LAYERS)}.")
+    return max(layers, key=MODULE_NAMES.index)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_encoder(path: Path, last_layer: str, device: torch.device, dtype: torch.dtype) -> VGGEncoder:
+    state, convention = _read_weights(path)
+    encoder = VGGEncoder(state, convention, last_layer).to(device=device, dtype=dtype)
+    if device.type == "cuda":
+        encoder = encoder.to(memory_format=torch.channels_last)
+    return encoder
+
+
+def load_encoder(
+    layers: Iterable[str], device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+) -> VGGEncoder:
+    """A frozen encoder that reaches the deepest of `layers`, shared by every caller on that device/dtype."""
+    return _cached_encoder(resolve_weights(), deepest(layers), torch.device(device), dtype)
