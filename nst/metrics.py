@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import Tensor
 
 from nst.color import luminance
+from nst.images import ImageSource, image_to_tensor, load_image
+from nst.losses import PerceptualLoss
+from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, STYLE_WEIGHT
+from nst.vgg import load_encoder
 
 
 def _gaussian_window(size: int, sigma: float, device: torch.device) -> Tensor:
@@ -33,3 +38,38 @@ def ssim(a: Tensor, b: Tensor, window: int = 11, sigma: float = 1.5) -> Tensor:
     cov = blur(x * y) - mu_x * mu_y
     score = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return score.mean(dim=(1, 2, 3))
+
+
+class Scorer:
+    """The fixed scoring protocol for stylised images: content, style and total loss, and SSIM.
+
+    Content: relative feature error at relu4_2; style: relative Gram error at relu1_1 ... relu5_1 with equal
+    layer weights (both unweighted, from nst.losses); total = content + STYLE_WEIGHT x style, the quality
+    engine's own balance. The painting is scaled to the photo's longest side.
+    """
+
+    def __init__(self, style: ImageSource, size: int, device: torch.device | str = "cpu") -> None:
+        self.size, self.device = size, torch.device(device)
+        encoder = load_encoder((*DEFAULT_CONTENT_LAYERS, *DEFAULT_STYLE_LAYERS), self.device)
+        self.loss = PerceptualLoss(
+            encoder, content_layers=DEFAULT_CONTENT_LAYERS, style_layers=DEFAULT_STYLE_LAYERS
+        )
+        painting = load_image(style)
+        scale = size / max(painting.size)
+        shape = (max(1, round(painting.width * scale)), max(1, round(painting.height * scale)))
+        self.loss.set_style([image_to_tensor(painting.resize(shape, Image.Resampling.LANCZOS), self.device)])
+
+    @torch.no_grad()
+    def score(self, output: Image.Image, photo: Image.Image) -> dict[str, float]:
+        """content, style, total and ssim of `output` against `photo` (resized to the output's size)."""
+        if photo.size != output.size:
+            photo = photo.resize(output.size, Image.Resampling.LANCZOS)
+        x, p = image_to_tensor(output, self.device), image_to_tensor(photo, self.device)
+        terms = self.loss(x, self.loss.content_targets(p))
+        content, style = float(terms["content"]), float(terms["style"])
+        return {
+            "content": content,
+            "style": style,
+            "total": content + STYLE_WEIGHT * style,
+            "ssim": float(ssim(x, p)[0]),
+        }
