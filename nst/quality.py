@@ -160,7 +160,6 @@ def run_quality(
     )
     levels = _level_sizes(settings)
     photo_full = image_to_tensor(_resize(content_image, settings.size), device)
-    memory = torch.channels_last if device.type == "cuda" else torch.contiguous_format
 
     def finish(x: Tensor) -> Image.Image:
         return tensor_to_image(transfer_luminance(x, photo_full) if settings.preserve_color else x)
@@ -187,7 +186,7 @@ def run_quality(
                 start = photo if settings.init == "content" else torch.rand_like(photo)
             else:
                 start = _upsample(x.detach(), photo)
-            x = start.detach().clone().contiguous(memory_format=memory).requires_grad_(True)
+            x = start.detach().clone().contiguous().requires_grad_(True)
             for terms in _optimise(loss_fn, x, targets, settings, level_steps, stop):
                 step += 1
                 losses = {name: float(value) for name, value in terms.items()}

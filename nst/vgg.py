@@ -132,8 +132,14 @@ class VGGEncoder(nn.Module):
         self.register_buffer("mean", torch.tensor(convention.mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(convention.std).view(1, 3, 1, 1), persistent=False)
         self.scale = convention.scale
+        self.memory_format = torch.contiguous_format  # channels_last on CUDA (set by the loader)
         self.requires_grad_(False)
         self.eval()
+
+    def channels_last(self) -> VGGEncoder:
+        """Run convolutions in NHWC layout (faster on tensor cores); inputs are converted inside forward."""
+        self.memory_format = torch.channels_last
+        return self.to(memory_format=torch.channels_last)
 
     def preprocess(self, image: Tensor) -> Tensor:
         """RGB [0,1] -> the network's convention."""
@@ -146,7 +152,8 @@ class VGGEncoder(nn.Module):
         if unknown:
             raise NSTError(f"Layers {sorted(unknown)} are not in this encoder (it ends at {self.names[-1]}).")
         out: dict[str, Tensor] = {}
-        x = self.preprocess(image)
+        # Converting here (not in the caller) keeps optimised images contiguous, as L-BFGS requires.
+        x = self.preprocess(image).contiguous(memory_format=self.memory_format)
         for name, module in zip(self.names, self.features, strict=True):
             x = module(x)
             if name in wanted:
@@ -170,7 +177,7 @@ def _cached_encoder(path: Path, last_layer: str, device: torch.device, dtype: to
     state, convention = _read_weights(path)
     encoder = VGGEncoder(state, convention, last_layer).to(device=device, dtype=dtype)
     if device.type == "cuda":
-        encoder = encoder.to(memory_format=torch.channels_last)
+        encoder.channels_last()
     return encoder
 
 

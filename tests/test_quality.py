@@ -15,7 +15,7 @@ from nst.images import image_to_tensor, load_image
 from nst.metrics import ssim
 from nst.quality import QualityEvent, run_quality
 from nst.settings import QualitySettings
-from tests.helpers import gradient_image
+from tests.helpers import gradient_image, random_encoder
 
 pytestmark = pytest.mark.usefixtures("vgg_weights")
 
@@ -136,3 +136,11 @@ def test_real_run_shows_the_style_and_keeps_the_content(photos_dir: Path, styles
     assert float(ssim(art, reference)) < 0.2
     assert float(ssim(result, reference)) > 0.25
     assert float((result - reference).abs().mean()) > 0.05  # it did change the picture
+
+
+def test_lbfgs_runs_with_a_channels_last_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CUDA layout (NHWC convolutions) must not leak into the optimised image: L-BFGS needs it flat."""
+    encoder = random_encoder("relu5_1").channels_last()
+    monkeypatch.setattr("nst.quality.load_encoder", lambda layers, device: encoder)
+    events = run_all(tiny(steps=2))
+    assert events[-1].done and events[-1].step == 2
