@@ -1,11 +1,149 @@
-"""`python -m nst fast`: stylise files or folders with a feed-forward network (work in progress)."""
+"""`python -m nst fast INPUT... --preset van-gogh -o OUTDIR`: stylise files or folders with a fast network.
+
+Each input becomes OUTDIR/<stem>_<preset>.png with its recipe embedded. A folder's images (not its
+sub-folders) are processed in name order, with a progress bar on stderr. An input that is not a usable image
+is reported on stderr ("error: PATH: why") and skipped; the others are still written, and the exit code is 2
+if any input was refused, else 0.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import nst
+from nst.cli.progress import ProgressBar
+from nst.errors import ImageError, NSTError, PresetError
+from nst.fast import BLENDS, FastResult, load_model, stylize
+from nst.images import save_png
+from nst.presets import VARIANT_SUFFIXES, list_presets, model_id
+from nst.settings import FastSettings
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
+EXIT_REFUSED = 2
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the `fast` subcommand."""
-    parser = subparsers.add_parser("fast", help="Fast (feed-forward) style transfer.")
-    parser.set_defaults(func=lambda args: 0)
+    defaults = FastSettings()
+    p = subparsers.add_parser(
+        "fast",
+        help="feed-forward network (fast, one preset per network)",
+        description="Stylise image files, or every image in a folder, with a preset's fast network.",
+        epilog="Exit code 0 when every input was written; 2 when anything was refused (bad input, unknown "
+        "preset, missing network): refused files are named on stderr, the others are still written.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
+    p.add_argument("--preset", help=f"style preset: {', '.join(preset.id for preset in list_presets())}")
+    p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
+    p.add_argument(
+        "--model", help="a Hub repo id or checkpoint folder to use instead of the preset's network"
+    )
+    p.add_argument("--strength", type=float, default=defaults.strength, help="0 = the photo, 1 = full style")
+    p.add_argument(
+        "--blend", choices=BLENDS, default=BLENDS[0], help="how strength < 1 mixes photo and style"
+    )
+    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
+    p.add_argument("--max-side", type=int, help="shrink inputs so their longest side is at most this")
+    p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
+    p.add_argument("-o", "--output-dir", type=Path, required=True, help="folder for the PNGs (created)")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Stylise every input; 0 when all were written, 2 when any was refused."""
+    if not 0.0 <= args.strength <= 1.0:
+        raise NSTError(f"--strength must be between 0 and 1, got {args.strength}")
+    if args.max_side is not None and args.max_side < 16:
+        raise NSTError(f"--max-side must be at least 16, got {args.max_side}")
+    network, name = _network(args)
+    inputs = collect_inputs(args.inputs)
+    load_model(network, args.device)  # fail once, before any file, when the network is missing
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    bar = ProgressBar() if len(inputs) > 1 and not args.quiet else None
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, str]] = []
+    for done, path in enumerate(inputs, start=1):
+        try:
+            result = stylize(
+                path,
+                network,
+                strength=args.strength,
+                preserve_color=args.preserve_color,
+                max_side=args.max_side,
+                device=args.device,
+                blend=args.blend,
+            )
+        except ImageError as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            failed.append({"input": str(path), "error": str(exc)})
+        else:
+            output = args.output_dir / f"{path.stem}_{name}.png"
+            recipe = _recipe(args, network, path, result)
+            save_png(result.image, output, recipe)
+            results.append({"input": str(path), "output": str(output), **recipe})
+            if not args.json:
+                width, height = result.size
+                print(f"{path} -> {output} ({width}x{height}, {result.seconds:.2f} s on {result.device})")
+        if bar is not None:
+            bar.update(done, len(inputs), path.name)
+    if bar is not None:
+        bar.close()
+    if args.json:
+        json.dump({"results": results, "failed": failed}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return EXIT_REFUSED if failed else 0
+
+
+def _network(args: argparse.Namespace) -> tuple[str, str]:
+    """(model id to load, name used in output file names) from --preset/--variant or --model."""
+    if args.model:
+        return args.model, args.preset or Path(args.model.rstrip("/")).name
+    if not args.preset:
+        known = ", ".join(preset.id for preset in list_presets())
+        raise PresetError(f"Choose a style with --preset (one of: {known}) or give --model.")
+    return model_id(args.preset, args.variant), args.preset
+
+
+def collect_inputs(inputs: list[str]) -> list[Path]:
+    """Files as given, and the images directly inside each folder (sorted by name)."""
+    paths: list[Path] = []
+    for given in inputs:
+        path = Path(given)
+        if path.is_dir():
+            images = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not images:
+                raise ImageError(
+                    f"The folder {path} contains no images ({', '.join(sorted(IMAGE_SUFFIXES))})."
+                )
+            paths.extend(images)
+        else:
+            paths.append(path)
+    return paths
+
+
+def _recipe(args: argparse.Namespace, network: str, path: Path, result: FastResult) -> dict[str, Any]:
+    """What made one output, stored in its PNG and printed with --json."""
+    return {
+        "mode": "fast",
+        "input": path.name,
+        "model": network,
+        "preset": args.preset,
+        "variant": None if args.model else args.variant,
+        "strength": args.strength,
+        "blend": args.blend,
+        "preserve_color": args.preserve_color,
+        "max_side": args.max_side,
+        "device": result.device,
+        "size": list(result.size),
+        "tiles": result.tiles,
+        "seconds": round(result.seconds, 4),
+        "versions": {"nst": nst.__version__, "torch": torch.__version__},
+    }

@@ -1,0 +1,169 @@
+"""Files from the Hugging Face Hub: the local cache first, then a download unless the Hub is offline.
+
+An unreachable Hub must not stall a request: reachability is probed once per endpoint and process, with a
+short timeout (`HUB_PROBE_TIMEOUT_S`), and the answer is remembered. Checkpoints resolve in order to the
+bundled folder, the cache, then a download (see `checkpoint_folders`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+from huggingface_hub.errors import (
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import get_session
+
+from nst.errors import ModelError
+from nst.settings import HUB_PROBE_TIMEOUT_S
+from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FILES = (CONFIG_FILE, WEIGHTS_FILE)
+_TRUE = {"1", "true", "yes", "on"}
+
+_reachable: dict[str, bool] = {}  # endpoint -> answer of its one probe
+_probe_lock = threading.Lock()
+
+
+def hub_offline() -> bool:
+    """True when HF_HUB_OFFLINE is set now (read at call time) or was when huggingface_hub was imported."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE or bool(constants.HF_HUB_OFFLINE)
+
+
+def hub_reachable() -> bool:
+    """Whether the Hub endpoint answers: probed once per endpoint (HUB_PROBE_TIMEOUT_S), then remembered."""
+    endpoint = constants.ENDPOINT
+    with _probe_lock:
+        if endpoint not in _reachable:
+            _reachable[endpoint] = _probe(endpoint, HUB_PROBE_TIMEOUT_S)
+            if not _reachable[endpoint]:
+                log.info("The Hugging Face Hub at %s is unreachable; using local files only.", endpoint)
+        return _reachable[endpoint]
+
+
+def reset_hub_probe() -> None:
+    """Forget remembered reachability answers (tests; or after the network came back)."""
+    with _probe_lock:
+        _reachable.clear()
+
+
+def _probe(endpoint: str, timeout: float) -> bool:
+    """True when an HTTP HEAD to `endpoint` gets any answer within `timeout` seconds (DNS included)."""
+    answered: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            get_session().head(endpoint, timeout=timeout)  # huggingface_hub's own client, proxies and all
+            answered.append(True)
+        except Exception:  # whatever went wrong, the Hub did not answer
+            answered.append(False)
+
+    worker = threading.Thread(target=attempt, name="nst-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)  # a hung DNS lookup is not bounded by httpx's timeout; this is
+    return bool(answered and answered[0])
+
+
+def download_blocker() -> str | None:
+    """Why nothing can be downloaded now ("the Hub is offline ..."), or None when a download may work."""
+    if hub_offline():
+        return "the Hub is offline (HF_HUB_OFFLINE is set)"
+    if not hub_reachable():
+        return f"the Hub ({constants.ENDPOINT}) is unreachable"
+    return None
+
+
+def cached_file(
+    repo_id: str, filename: str, *, revision: str | None = None, repo_type: str = "model"
+) -> Path | None:
+    """Path of `filename` of `repo_id` at `revision` (default: main) in the local Hub cache, or None."""
+    found = try_to_load_from_cache(repo_id, filename, revision=revision, repo_type=repo_type)
+    return Path(found) if isinstance(found, str) else None
+
+
+def download_file(
+    repo_id: str, filename: str, *, revision: str | None = None, repo_type: str = "model", force: bool = False
+) -> Path:
+    """Download (or re-download with `force`) one file into the Hub cache; ModelError saying why it failed."""
+    blocker = download_blocker()
+    what = f"{filename} from {repo_id}" + (f" at revision {revision}" if revision else "")
+    if blocker is not None:
+        raise ModelError(f"cannot download {what}: {blocker}")
+    try:
+        return Path(
+            hf_hub_download(repo_id, filename, revision=revision, repo_type=repo_type, force_download=force)
+        )
+    except LocalEntryNotFoundError as exc:  # huggingface_hub's way of saying it could not reach the Hub
+        with _probe_lock:
+            _reachable[constants.ENDPOINT] = False  # do not wait on it again in this process
+        raise ModelError(f"downloading {what} failed: the Hub ({constants.ENDPOINT}) did not answer") from exc
+    except (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError) as exc:
+        raise ModelError(
+            f"{what} does not exist on the Hub, or is not accessible ({type(exc).__name__})"
+        ) from exc
+    except (HfHubHTTPError, OSError, ValueError) as exc:  # other HTTP errors, a full disk, a failed retry
+        reason = str(exc).partition("\n")[0] or type(exc).__name__
+        raise ModelError(f"downloading {what} failed: {reason}") from exc
+
+
+def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, repo_type: str = "model") -> Path:
+    """Local path of a Hub file: from the cache, else downloaded (unless offline or unreachable)."""
+    found = cached_file(repo_id, filename, revision=revision, repo_type=repo_type)
+    if found is not None:
+        return found
+    blocker = download_blocker()
+    if blocker is not None:
+        shown = f"{repo_id}/{filename}" + (f" (revision {revision})" if revision else "")
+        raise ModelError(
+            f"{shown} is not in the Hugging Face cache and {blocker}. Connect to the internet once to "
+            "download it, or copy it into the cache."
+        )
+    return download_file(repo_id, filename, revision=revision, repo_type=repo_type)
+
+
+def checkpoint_folders(
+    bundled: Path | None, repo_id: str | None, revision: str | None, problems: list[str]
+) -> Iterator[Path]:
+    """Checkpoint folders to try, best first: `bundled`, the Hub cache, a fresh download of `repo_id`.
+
+    Lazy: a source is only looked at when the caller asks for the next folder (because the previous one was
+    missing or failed to load). Each source that has nothing appends a short phrase to `problems`.
+    """
+    if bundled is not None:
+        if all((bundled / name).is_file() for name in CHECKPOINT_FILES):
+            yield bundled
+        else:
+            problems.append(f"not bundled in {display_path(bundled)}")
+    if repo_id is None:
+        return
+    cached = [cached_file(repo_id, name, revision=revision) for name in CHECKPOINT_FILES]
+    folders = {path.parent if path else None for path in cached}
+    folder = folders.pop() if len(folders) == 1 else None  # both files, from one snapshot
+    if folder is not None:
+        yield folder
+    else:
+        problems.append("not in the Hugging Face cache")
+    blocker = download_blocker()
+    if blocker is not None:
+        problems.append(blocker)
+        return
+    try:  # re-download when the cached copy was there but failed to load
+        paths = [
+            download_file(repo_id, name, revision=revision, force=folder is not None)
+            for name in CHECKPOINT_FILES
+        ]
+    except ModelError as exc:
+        problems.append(str(exc))
+        return
+    yield paths[0].parent

@@ -1,0 +1,125 @@
+"""The style presets (styles/presets.toml): paintings, their rights, Hub repos and recommended settings.
+
+A "model id" names one fast network: `<preset>` (standard variant) or `<preset>-cpu`, bundled in
+styles/<model id>/ once trained; any other `org/name` is taken as a Hub repo id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nst.errors import ModelError, PresetError
+from nst.hub import fetch_file
+from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings, env_path
+
+REGISTRY_PATH = STYLES_ROOT / "presets.toml"
+VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu"}  # model id = preset id + suffix
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One painting and where its networks live."""
+
+    id: str
+    name: str
+    artist: str
+    painting: str
+    year: int
+    rights: str
+    style_file: str  # file name under NST_STYLES_DIR
+    repo_id: str  # standard-variant checkpoint, and the painting (the registry's hub_style_file)
+    revision: str | None
+    cpu_repo_id: str
+    cpu_revision: str | None
+    quality: dict[str, Any]  # recommended QualitySettings overrides
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where one model id's checkpoint may come from (see nst.hub.checkpoint_folders)."""
+
+    model_id: str
+    bundled: Path | None
+    repo_id: str
+    revision: str | None
+    preset: Preset | None
+    variant: str | None
+
+
+@functools.cache
+def _registry() -> tuple[str, dict[str, Preset]]:
+    """(Hub style-image file name, presets by id in registry order), parsed once."""
+    data = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
+    quality_fields = {field.name for field in dataclasses.fields(QualitySettings)}
+    presets: dict[str, Preset] = {}
+    for entry in data["preset"]:
+        entry = {"revision": None, "cpu_revision": None, **entry}
+        unknown = set(entry["quality"]) - quality_fields
+        if unknown:
+            raise PresetError(
+                f"{REGISTRY_PATH.name}: preset '{entry['id']}' has unknown quality settings {unknown}"
+            )
+        presets[entry["id"]] = Preset(**entry)
+    return data["hub_style_file"], presets
+
+
+def list_presets() -> list[Preset]:
+    """All presets, in registry order."""
+    return list(_registry()[1].values())
+
+
+def get_preset(preset_id: str) -> Preset:
+    """The preset called `preset_id`, or a PresetError listing the known ids."""
+    presets = _registry()[1]
+    if preset_id not in presets:
+        raise PresetError(f"Unknown preset '{preset_id}'. Known presets: {', '.join(presets)}.")
+    return presets[preset_id]
+
+
+def model_id(preset_id: str, variant: str = "standard") -> str:
+    """The model id of a preset's network variant: "van-gogh" or "van-gogh-cpu"."""
+    if variant not in VARIANT_SUFFIXES:
+        raise ModelError(
+            f"Unknown network variant '{variant}'. Known variants: {', '.join(VARIANT_SUFFIXES)}."
+        )
+    return get_preset(preset_id).id + VARIANT_SUFFIXES[variant]
+
+
+def bundled_folder(model_id: str) -> Path:
+    """Where a model id's checkpoint is bundled: styles/<model id>/."""
+    return STYLES_ROOT / model_id
+
+
+def model_source(model_id: str) -> ModelSource:
+    """Bundled folder, Hub repo and revision of a preset model id or of a Hub repo id ("org/name")."""
+    if "/" in model_id:
+        return ModelSource(model_id, None, model_id, None, None, None)
+    cpu_suffix = VARIANT_SUFFIXES["cpu"]
+    variant = "cpu" if model_id.endswith(cpu_suffix) else "standard"
+    preset = get_preset(model_id.removesuffix(cpu_suffix) if variant == "cpu" else model_id)
+    if variant == "cpu":
+        return ModelSource(
+            model_id, bundled_folder(model_id), preset.cpu_repo_id, preset.cpu_revision, preset, variant
+        )
+    return ModelSource(model_id, bundled_folder(model_id), preset.repo_id, preset.revision, preset, variant)
+
+
+def style_image_path(preset: Preset) -> Path:
+    """The preset's painting: $NST_STYLES_DIR/<style_file>, else from its Hub repo; else a PresetError."""
+    styles_dir = env_path(ENV_STYLES_DIR)
+    if styles_dir is not None and (styles_dir / preset.style_file).is_file():
+        return styles_dir / preset.style_file
+    hub_file = _registry()[0]
+    try:
+        return fetch_file(preset.repo_id, hub_file, revision=preset.revision)
+    except ModelError as exc:
+        where = f"{styles_dir}" if styles_dir is not None else f"the folder named by {ENV_STYLES_DIR} (unset)"
+        raise PresetError(
+            f"The painting for preset '{preset.id}' ({preset.painting}) was not found: put "
+            f"{preset.style_file} in {where}, or connect to the internet to download it. Details: {exc}"
+        ) from exc

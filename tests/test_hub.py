@@ -1,0 +1,286 @@
+"""nst.hub and nst.fast.load_model: each checkpoint source in order, offline/unreachable Hubs, the model LRU.
+
+The Hub cache is hand-built in tmp_path (models--org--name/snapshots/<sha>/... + refs/main), as
+huggingface_hub lays it out; nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from huggingface_hub import constants
+from huggingface_hub.errors import LocalEntryNotFoundError
+
+import nst.fast
+import nst.hub
+import nst.presets
+from nst.errors import ModelError, PresetError
+from nst.fast import clear_model_cache, load_model
+from nst.hub import cached_file, fetch_file, hub_reachable, reset_hub_probe
+from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, save_checkpoint
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def tiny_net(seed: int = 0) -> TransformerNet:
+    torch.manual_seed(seed)
+    return TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3).eval()
+
+
+def add_to_cache(cache: Path, repo_id: str, source: Path, sha: str = SHA) -> Path:
+    """Copy the files of `source` into a hand-built Hub cache snapshot of `repo_id`, with refs/main -> sha."""
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / sha
+    shutil.copytree(source, snapshot)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(sha)
+    return snapshot
+
+
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(
+        torch.equal(x.half().float(), y)
+        for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty Hub cache and styles folder in tmp_path, offline, no remembered probe, no cached models."""
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(nst.presets, "STYLES_ROOT", tmp_path / "styles")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    reset_hub_probe()
+    clear_model_cache()
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "hub"
+
+
+@pytest.fixture
+def online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HF_HUB_OFFLINE unset everywhere, so only reachability decides."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def closed_port_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the Hub endpoint at a local port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    monkeypatch.setattr(constants, "ENDPOINT", endpoint)
+    return endpoint
+
+
+# --- fetch_file ---------------------------------------------------------------------------------------
+
+
+def test_fetch_file_reads_the_cache_by_ref_and_by_pinned_revision(cache: Path, tmp_path: Path) -> None:
+    source = tmp_path / "files"
+    source.mkdir()
+    (source / "weights.bin").write_bytes(b"abc")
+    snapshot = add_to_cache(cache, "nst-studio/vgg-test", source)
+    assert fetch_file("nst-studio/vgg-test", "weights.bin") == snapshot / "weights.bin"
+    assert fetch_file("nst-studio/vgg-test", "weights.bin", revision=SHA) == snapshot / "weights.bin"
+    assert cached_file("nst-studio/vgg-test", "other.bin") is None
+
+
+def test_offline_with_nothing_cached_fails_fast_and_clearly() -> None:
+    start = time.perf_counter()
+    with pytest.raises(ModelError) as caught:
+        fetch_file("nst-studio/vgg-test", "weights.bin")
+    assert time.perf_counter() - start < 1.0
+    message = str(caught.value)
+    assert "nst-studio/vgg-test/weights.bin" in message and "HF_HUB_OFFLINE" in message
+
+
+def test_unreachable_hub_is_probed_once_and_fails_fast(
+    online: None, closed_port_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probes: list[str] = []
+    real_probe = nst.hub._probe
+    monkeypatch.setattr(
+        nst.hub, "_probe", lambda url, timeout: probes.append(url) or real_probe(url, timeout)
+    )
+    for _ in range(2):
+        start = time.perf_counter()
+        with pytest.raises(ModelError, match="unreachable"):
+            fetch_file("nst-studio/vgg-test", "weights.bin")
+        assert time.perf_counter() - start < 2.0
+    assert probes == [closed_port_endpoint]
+
+
+class _HangingSession:
+    def head(self, *args: object, **kwargs: object) -> None:
+        time.sleep(5)  # a DNS lookup or proxy that never answers
+
+
+def test_a_hanging_probe_is_cut_off_at_the_timeout(online: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nst.hub, "HUB_PROBE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(nst.hub, "get_session", _HangingSession)
+    start = time.perf_counter()
+    assert hub_reachable() is False
+    assert time.perf_counter() - start < 1.0
+
+
+class FakeHub:
+    """Stands in for hf_hub_download: serves `repos`, records every call, "cannot reach" unknown repos."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.repos: dict[str, Path] = {}
+        self.calls: list[tuple[str, str, bool]] = []
+
+    def download(self, repo_id: str, filename: str, *, force_download: bool, **kwargs: object) -> str:
+        self.calls.append((repo_id, filename, force_download))
+        if repo_id not in self.repos:
+            raise LocalEntryNotFoundError("An error happened while trying to locate the file on the Hub")
+        target = self.root / repo_id / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.repos[repo_id] / filename, target)
+        return str(target)
+
+
+@pytest.fixture
+def fake_hub(tmp_path: Path, online: None, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
+    """A reachable Hub whose downloads copy from a local folder per repo id."""
+    hub = FakeHub(tmp_path / "downloads")
+    monkeypatch.setattr(nst.hub, "_probe", lambda url, timeout: True)
+    monkeypatch.setattr(nst.hub, "hf_hub_download", hub.download)
+    return hub
+
+
+def test_download_is_the_last_resort(fake_hub: FakeHub, tmp_path: Path) -> None:
+    net = tiny_net()
+    fake_hub.repos["nst-studio/fast-hokusai"] = save_checkpoint(net, tmp_path / "remote")
+    assert same_weights(net, load_model("hokusai", "cpu"))
+    assert fake_hub.calls == [
+        ("nst-studio/fast-hokusai", CONFIG_FILE, False),
+        ("nst-studio/fast-hokusai", WEIGHTS_FILE, False),
+    ]
+
+
+def test_fetch_file_downloads_what_is_not_cached(fake_hub: FakeHub, tmp_path: Path) -> None:
+    (tmp_path / "remote").mkdir()
+    (tmp_path / "remote" / "weights.bin").write_bytes(b"abc")
+    fake_hub.repos["nst-studio/vgg-test"] = tmp_path / "remote"
+    assert fetch_file("nst-studio/vgg-test", "weights.bin").read_bytes() == b"abc"
+
+
+def test_a_broken_cached_copy_is_downloaded_again(fake_hub: FakeHub, tmp_path: Path, cache: Path) -> None:
+    net = tiny_net()
+    fake_hub.repos["nst-studio/fast-picasso-cpu"] = save_checkpoint(net, tmp_path / "remote")
+    snapshot = add_to_cache(cache, "nst-studio/fast-picasso-cpu", tmp_path / "remote")
+    (snapshot / WEIGHTS_FILE).write_bytes(b"truncated")
+    assert same_weights(net, load_model("picasso-cpu", "cpu"))
+    assert fake_hub.calls and all(force for _, _, force in fake_hub.calls)
+
+
+def test_a_hub_that_stops_answering_is_remembered(fake_hub: FakeHub) -> None:
+    with pytest.raises(ModelError, match="did not answer"):
+        fetch_file("nst-studio/elsewhere", "weights.bin")
+    with pytest.raises(ModelError, match="unreachable"):
+        fetch_file("nst-studio/elsewhere", "weights.bin")
+    assert len(fake_hub.calls) == 1
+
+
+# --- checkpoint resolution ------------------------------------------------------------------------------
+
+
+def test_bundled_folder_comes_first(tmp_path: Path, cache: Path) -> None:
+    bundled, cached = tiny_net(1), tiny_net(2)
+    save_checkpoint(bundled, tmp_path / "styles" / "van-gogh")
+    add_to_cache(cache, "nst-studio/fast-van-gogh", save_checkpoint(cached, tmp_path / "c"))
+    assert same_weights(bundled, load_model("van-gogh", "cpu"))
+
+
+def test_hub_cache_is_used_when_nothing_is_bundled(tmp_path: Path, cache: Path) -> None:
+    net = tiny_net()
+    add_to_cache(cache, "nst-studio/fast-van-gogh-cpu", save_checkpoint(net, tmp_path / "c"))
+    loaded = load_model("van-gogh-cpu", "cpu")
+    assert same_weights(net, loaded)
+    assert not loaded.training and not any(p.requires_grad for p in loaded.parameters())
+
+
+def test_any_hub_repo_id_resolves_through_the_cache(tmp_path: Path, cache: Path) -> None:
+    net = tiny_net()
+    add_to_cache(cache, "nst-studio/fast-xyz", save_checkpoint(net, tmp_path / "c"))
+    assert same_weights(net, load_model("nst-studio/fast-xyz", "cpu"))
+
+
+def test_a_checkpoint_folder_path_is_loaded_directly(tmp_path: Path) -> None:
+    net = tiny_net()
+    folder = save_checkpoint(net, tmp_path / "mine")
+    assert same_weights(net, load_model(str(folder), "cpu"))
+
+
+def test_offline_with_nothing_anywhere_names_the_preset_and_the_fix() -> None:
+    start = time.perf_counter()
+    with pytest.raises(ModelError) as caught:
+        load_model("van-gogh", "cpu")
+    assert time.perf_counter() - start < 1.0
+    message = str(caught.value)
+    for part in (
+        "preset 'van-gogh'",
+        "not bundled in",
+        "not in the Hugging Face cache",
+        "offline",
+        "training/train_presets.py --presets van-gogh --variants standard",
+    ):
+        assert part in message
+    assert "\n" not in message
+
+
+def test_unreachable_hub_with_nothing_anywhere_fails_fast(online: None, closed_port_endpoint: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ModelError, match="unreachable"):
+        load_model("hokusai-cpu", "cpu")
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_broken_bundled_checkpoint_falls_back_to_the_cache(
+    tmp_path: Path, cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    net = tiny_net()
+    bundled = save_checkpoint(tiny_net(), tmp_path / "styles" / "picasso")
+    (bundled / WEIGHTS_FILE).write_bytes(b"\0" * 64)
+    add_to_cache(cache, "nst-studio/fast-picasso", save_checkpoint(net, tmp_path / "c"))
+    with caplog.at_level(logging.WARNING, logger="nst.fast"):
+        loaded = load_model("picasso", "cpu")
+    assert same_weights(net, loaded)
+    assert "styles/picasso" in caplog.text and "corrupt" in caplog.text
+
+
+def test_a_mismatched_checkpoint_and_nothing_else_says_so(tmp_path: Path) -> None:
+    bundled = save_checkpoint(tiny_net(), tmp_path / "styles" / "kandinsky")
+    (bundled / CONFIG_FILE).write_text('{"channels": [8, 16], "num_res_blocks": 1, "outer_kernel": 3}')
+    with pytest.raises(ModelError, match=r"does not match.*not in the Hugging Face cache"):
+        load_model("kandinsky", "cpu")
+
+
+def test_unknown_preset_lists_the_known_ones() -> None:
+    with pytest.raises(PresetError, match="van-gogh, hokusai, picasso, kandinsky"):
+        load_model("monet", "cpu")
+
+
+def test_models_are_cached_in_a_bounded_lru(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nst.fast, "MODEL_CACHE_SIZE", 2)
+    folders = [str(save_checkpoint(tiny_net(i), tmp_path / f"m{i}")) for i in range(3)]
+    first = load_model(folders[0], "cpu")
+    assert load_model(folders[0], "cpu") is first
+    load_model(folders[1], "cpu")
+    load_model(folders[0], "cpu")  # refreshes m0: m1 is now the least recently used
+    load_model(folders[2], "cpu")
+    assert load_model(folders[0], "cpu") is first
+    assert len(nst.fast._models) == 2 and (folders[1], "cpu") not in nst.fast._models

@@ -1,0 +1,127 @@
+"""nst.presets: the registry's contents, model ids and where a preset's painting comes from."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from huggingface_hub import constants
+
+from nst.errors import ModelError, PresetError
+from nst.hub import reset_hub_probe
+from nst.presets import (
+    bundled_folder,
+    get_preset,
+    list_presets,
+    model_id,
+    model_source,
+    style_image_path,
+)
+from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings
+
+EXPECTED = {
+    "van-gogh": ("The Starry Night", 1889, "van-gogh_starry-night.jpg"),
+    "hokusai": ("The Great Wave off Kanagawa", 1831, "hokusai_great-wave.jpg"),
+    "picasso": ("Self-Portrait", 1907, "picasso_self-portrait-1907.jpg"),
+    "kandinsky": ("Composition VII", 1913, "kandinsky_composition-vii.jpg"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    reset_hub_probe()
+
+
+def test_the_four_presets_in_registry_order() -> None:
+    presets = list_presets()
+    assert [p.id for p in presets] == list(EXPECTED)
+    for preset in presets:
+        painting, year, style_file = EXPECTED[preset.id]
+        assert (preset.painting, preset.year, preset.style_file) == (painting, year, style_file)
+        assert preset.name and preset.artist and preset.rights
+        assert preset.repo_id == f"nst-studio/fast-{preset.id}"
+        assert preset.cpu_repo_id == f"nst-studio/fast-{preset.id}-cpu"
+        assert preset.revision is None and preset.cpu_revision is None  # pinned once published
+
+
+def test_picasso_is_the_public_domain_self_portrait_not_la_muse() -> None:
+    picasso = get_preset("picasso")
+    assert "muse" not in picasso.style_file.lower()
+    assert "US" in picasso.rights and "2044" in picasso.rights
+
+
+def test_quality_recommendations_are_valid_quality_settings() -> None:
+    for preset in list_presets():
+        assert {"style_strength", "style_scale", "tv_weight"} <= set(preset.quality)
+        QualitySettings(**preset.quality)  # every key is a real setting
+
+
+def test_presets_are_immutable() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_preset("van-gogh").year = 1900  # type: ignore[misc]
+
+
+def test_unknown_preset_lists_the_known_ids() -> None:
+    with pytest.raises(PresetError, match=r"'monet'.*van-gogh, hokusai, picasso, kandinsky"):
+        get_preset("monet")
+
+
+def test_model_ids_and_bundled_folders() -> None:
+    assert model_id("van-gogh") == "van-gogh"
+    assert model_id("hokusai", "cpu") == "hokusai-cpu"
+    assert bundled_folder("hokusai-cpu") == STYLES_ROOT / "hokusai-cpu"
+    with pytest.raises(ModelError, match="standard, cpu"):
+        model_id("hokusai", "gpu")
+    with pytest.raises(PresetError):
+        model_id("monet")
+
+
+def test_model_sources() -> None:
+    cpu = model_source("kandinsky-cpu")
+    assert (cpu.repo_id, cpu.variant, cpu.bundled) == (
+        "nst-studio/fast-kandinsky-cpu",
+        "cpu",
+        STYLES_ROOT / "kandinsky-cpu",
+    )
+    assert cpu.preset is get_preset("kandinsky")
+    standard = model_source("kandinsky")
+    assert (standard.repo_id, standard.variant) == ("nst-studio/fast-kandinsky", "standard")
+    hub = model_source("someone/fast-thing")
+    assert (hub.repo_id, hub.bundled, hub.preset) == ("someone/fast-thing", None, None)
+    with pytest.raises(PresetError, match="Known presets"):
+        model_source("monet-cpu")
+
+
+def test_style_image_comes_from_the_styles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "hokusai_great-wave.jpg").write_bytes(b"jpeg")
+    monkeypatch.setenv(ENV_STYLES_DIR, str(tmp_path))
+    assert style_image_path(get_preset("hokusai")) == tmp_path / "hokusai_great-wave.jpg"
+
+
+def test_style_image_falls_back_to_the_hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_STYLES_DIR, str(tmp_path / "empty"))
+    snapshot = tmp_path / "hub" / "models--nst-studio--fast-hokusai" / "snapshots" / ("a" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / "style.jpg").write_bytes(b"jpeg")
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("a" * 40)
+    assert style_image_path(get_preset("hokusai")) == snapshot / "style.jpg"
+
+
+def test_missing_style_image_says_how_to_supply_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_STYLES_DIR, raising=False)
+    start = time.perf_counter()
+    with pytest.raises(PresetError) as caught:
+        style_image_path(get_preset("picasso"))
+    assert time.perf_counter() - start < 1.0
+    message = str(caught.value)
+    assert "picasso_self-portrait-1907.jpg" in message and ENV_STYLES_DIR in message and "offline" in message
+
+
+def test_shared_paintings_exist_for_every_preset(styles_dir: Path) -> None:
+    for preset in list_presets():
+        assert (styles_dir / preset.style_file).is_file(), preset.style_file
