@@ -1,4 +1,613 @@
-"""NST Studio web app (Gradio). Placeholder until the app issue lands: the library is usable via `python -m nst`."""
+"""NST Studio web app: Fast, Quality (watch it paint) and Compare, over the shared engine in nst.service.
+
+`python app.py` serves it on http://127.0.0.1:7860 (on Hugging Face Spaces, where the Space sets the address).
+This module is the Gradio layout and thin event functions only: all work and every check is in nst.service.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import inspect
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+from nst.errors import NSTError
+from nst.presets import get_preset
+from nst.runs import format_duration
+from nst.service import (
+    DELETE_CACHE,
+    FAST_CONCURRENCY,
+    FAST_QUEUE,
+    FAST_SIZES,
+    GPU_QUEUE,
+    MAX_UPLOAD_BYTES,
+    MIN_SIDE,
+    QUALITY_MAX_SIZE,
+    QUALITY_MAX_STEPS,
+    QUEUE_SIZE,
+    CompareUpdate,
+    Engine,
+    PresetCard,
+    QualityUpdate,
+    example_photos,
+    use_local_data,
+)
+from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, QualitySettings
+from nst.vgg import LAYERS
+
+THEME = gr.themes.Soft(
+    primary_hue="indigo",
+    secondary_hue="amber",
+    neutral_hue="slate",
+    font=("ui-sans-serif", "system-ui", "sans-serif"),  # system fonts: nothing is fetched from the internet
+    font_mono=("ui-monospace", "monospace"),
+)
+CSS = """
+.nst-header h1 { margin-bottom: 0.1em; }
+.nst-header p { margin-top: 0; opacity: 0.8; }
+.nst-status progress { appearance: none; width: 100%; height: 0.6em; border: none; border-radius: 0.3em;
+  background: #e2e8f0; overflow: hidden; }
+.nst-status progress::-webkit-progress-bar { background: #e2e8f0; }
+.nst-status progress::-webkit-progress-value { background: #6366f1; }
+.nst-status progress::-moz-progress-bar { background: #6366f1; }
+.nst-status p { margin: 0.3em 0 0 0; }
+.nst-losses { opacity: 0.75; font-size: 0.9em; }
+.nst-note { color: var(--color-accent); }
+footer { display: none !important; }
+#fast-gallery .caption-label { white-space: normal; font-size: 0.75em; line-height: 1.2; }
+.nst-result img { width: 100%; height: 100%; object-fit: contain; }
+"""
+MAX_EXAMPLES = 4
+PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a painting that is unavailable
+
+
+Upload = dict[str, Any] | str | None  # an image input's raw value (events skip Gradio's preprocessing)
+
+
+def _unopened(value: Upload) -> str | bytes | None:
+    """The file an image input sent, unopened: its path, or a data URL's bytes (a plain path passes through).
+
+    Image events run with preprocess=False, so Gradio never opens an upload: only nst.images decodes it, after
+    checking the header, and a bomb or a text file gets a plain answer. Gradio still checks that the path is
+    one of its own uploads, and the engine checks every other value."""
+    if not value or isinstance(value, str):
+        return value or None
+    url = value.get("url") or ""
+    if url.startswith("data:"):
+        return base64.b64decode(url.partition(",")[2])
+    return value.get("path")
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Show the library's refusals (NSTError, written for people) as Gradio error pop-ups, for plain functions
+    and generators alike."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from fn(*args, **kwargs)
+            except NSTError as exc:
+                raise gr.Error(str(exc)) from exc
+
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NSTError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return call
+
+
+def _session(request: gr.Request | None) -> str:
+    """The browser tab (or API client) a request came from: Stop only reaches that session's runs."""
+    return (request.session_hash if request is not None else None) or "local"
+
+
+def _progress_html(update: QualityUpdate, prefix: str = "") -> str:
+    """The status line of a quality run: a progress bar, step, time left and the loss terms."""
+    event = update.event
+    if event.done:
+        if event.step == 0:
+            headline = "Stopped before the first step."
+        elif event.stopped:
+            headline = (
+                f"Stopped at step {event.step} of {event.total} after {format_duration(event.elapsed)}."
+            )
+        else:
+            headline = f"Done: {event.total} steps in {format_duration(event.elapsed)}."
+    else:
+        left = f" · about {format_duration(event.eta)} left" if event.eta is not None else ""
+        headline = f"Step {event.step} of {event.total} · {format_duration(event.elapsed)}{left}"
+    names = (("total", "loss"), ("content", "content"), ("style", "style"), ("tv", "smoothness"))
+    losses = " · ".join(f"{label} {event.losses[key]:.3g}" for key, label in names if key in event.losses)
+    note = f'<p class="nst-note">{html.escape(update.note)}</p>' if update.note else ""
+    return (
+        f'<div class="nst-status"><progress max="{event.total}" value="{event.step}"></progress>'
+        f"<p><b>{html.escape(prefix + headline)}</b></p><p class='nst-losses'>{losses}</p>{note}</div>"
+    )
+
+
+def _mebibytes(count: int | None) -> str:
+    return "—" if count is None else f"{count / 2**20:,.0f} MiB"
+
+
+class Handlers:
+    """The event functions: each turns UI values into one engine call and the result into component values."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.cards = engine.presets
+
+    # --- fast ---------------------------------------------------------------------------------------------
+
+    @friendly
+    def fast(
+        self, photo: Upload, preset: str | None, strength: float, preserve: bool, size: float
+    ) -> tuple[Any, str, dict[str, Any]]:
+        """Stylise the photo with the chosen preset."""
+        result = self.engine.fast(_unopened(photo), preset, strength, preserve, size)
+        info = result.info + (f"\n\n{result.note}" if result.note else "")
+        return result.image, info, result.recipe
+
+    def fast_if_photo(
+        self, photo: Upload, preset: str | None, strength: float, preserve: bool, size: float
+    ) -> tuple[Any, ...]:
+        """Re-run after a settings change, when there is a photo to re-run on."""
+        if not photo:
+            return gr.skip(), gr.skip(), gr.skip()
+        return self.fast(photo, preset, strength, preserve, size)
+
+    def pick(
+        self, photo: Upload, strength: float, preserve: bool, size: float, evt: gr.SelectData
+    ) -> tuple[Any, ...]:
+        """A painting was picked in the gallery: remember it and re-run on the photo already there."""
+        preset = self.cards[evt.index].preset.id
+        return preset, *self.fast_if_photo(photo, preset, strength, preserve, size)
+
+    # --- quality ------------------------------------------------------------------------------------------
+
+    def expected(self, size: float, steps: float, coarse_to_fine: bool) -> str:
+        """The expected duration, shown before a run starts."""
+        seconds = self.engine.estimate(size, steps, coarse_to_fine)
+        return f"Expected time: **about {format_duration(seconds)}** on this {self.engine.hardware()}."
+
+    @friendly
+    def advice(self, preset: str | None) -> tuple[Any, ...]:
+        """The chosen painting's recommended strength, style scale and smoothing."""
+        if not preset:
+            return gr.skip(), gr.skip(), gr.skip()
+        advised = self.engine.quality_settings(preset=get_preset(preset))
+        return advised.style_strength, advised.style_scale, advised.tv_weight
+
+    def arm(self, kind: str) -> Callable[[gr.Request], None]:
+        """Hold a Stop flag for the session's next `kind` run (clicked before it queues)."""
+
+        def arm(request: gr.Request) -> None:
+            self.engine.stops.arm(_session(request), kind)
+
+        return arm
+
+    def stopper(self, kind: str) -> Callable[[gr.Request], None]:
+        """Stop the session's `kind` runs: they end within a step and keep their latest image."""
+
+        def stop(request: gr.Request) -> None:
+            self.engine.stops.stop(_session(request), kind)
+
+        return stop
+
+    def unload(self, request: gr.Request) -> None:
+        """The tab closed: stop its runs so the GPU is free for the next person."""
+        self.engine.stops.stop(_session(request))
+
+    @friendly
+    def quality(
+        self,
+        photo: Upload,
+        style: str | None,
+        style_upload: Upload,
+        style2: str | None,
+        style2_upload: Upload,
+        blend: float,
+        strength: float,
+        steps: float,
+        size: float,
+        preserve: bool,
+        style_layers: list[str],
+        content_layers: list[str],
+        tv_weight: float,
+        optimizer: str,
+        init: str,
+        seed: float,
+        style_scale: float,
+        coarse_to_fine: bool,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, str, Any]]:
+        """Stream a quality run: previews, status, and finally the image with its recipe."""
+        session = _session(request)
+        flag = self.engine.stops.begin(session, "quality")
+        try:
+            settings, styles = self.engine.prepare_quality(
+                (style, _unopened(style_upload)),
+                (style2, _unopened(style2_upload)),
+                blend,
+                size=size,
+                steps=steps,
+                strength=strength,
+                preserve_color=preserve,
+                style_layers=style_layers,
+                content_layers=content_layers,
+                tv_weight=tv_weight,
+                optimizer=optimizer,
+                init=init,
+                seed=seed,
+                style_scale=style_scale,
+                coarse_to_fine=coarse_to_fine,
+            )
+            for update in self.engine.quality(_unopened(photo), styles, settings, flag):
+                image = gr.skip() if update.image is None else update.image
+                recipe = update.event.recipe if update.event.done else gr.skip()
+                yield image, _progress_html(update), recipe
+        finally:
+            self.engine.stops.end(session, "quality", flag)
+
+    # --- compare ------------------------------------------------------------------------------------------
+
+    @friendly
+    def compare(
+        self, photo: Upload, preset: str | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream a comparison: fast image, quality previews (also in the slider), then the score table."""
+        session = _session(request)
+        flag = self.engine.stops.begin(session, "compare")
+        try:
+            for update in self.engine.compare(_unopened(photo), preset, flag):
+                yield self._compare_values(update)
+        finally:
+            self.engine.stops.end(session, "compare", flag)
+
+    @staticmethod
+    def _compare_values(update: CompareUpdate) -> tuple[Any, ...]:
+        """Slider, fast image, quality image, status and table for one comparison update."""
+        if update.event is None:
+            status = "<div class='nst-status'><p><b>Fast result ready. Now the quality version…</b></p></div>"
+            return gr.skip(), update.fast, gr.skip(), status, gr.skip()
+        status = _progress_html(QualityUpdate(None, update.event, update.note), prefix="Quality run · ")
+        if update.quality is None:
+            return gr.skip(), gr.skip(), gr.skip(), status, gr.skip()
+        table = [
+            [row.method, f"{row.seconds:.2f} s", _mebibytes(row.peak_bytes), f"{row.content:.3f}",
+             f"{row.style:.4f}", f"{row.ssim:.3f}"]
+            for row in update.rows
+        ]  # fmt: skip
+        return (update.fast, update.quality), gr.skip(), update.quality, status, table or gr.skip()
+
+
+# --- layout ---------------------------------------------------------------------------------------------
+
+TABLE_HEADERS = ["method", "time", "peak memory", "content loss", "style loss", "SSIM to photo"]
+
+
+def _photo_input(
+    elem_id: str, label: str = "Your photo", height: int = 300, scale: int | None = None
+) -> gr.Image:
+    return gr.Image(
+        label=label,
+        type="filepath",
+        sources=["upload", "clipboard", "webcam"],
+        height=height,
+        scale=scale,
+        elem_id=elem_id,
+    )
+
+
+def _output_image(elem_id: str, label: str, height: int = 480, render: bool = True) -> gr.Image:
+    return gr.Image(
+        render=render,
+        label=label,
+        format="png",
+        interactive=False,
+        height=height,
+        buttons=["download", "fullscreen"],
+        elem_id=elem_id,
+        elem_classes="nst-result",
+    )
+
+
+def _header(engine: Engine) -> None:
+    gr.HTML(
+        "<div class='nst-header'><h1>NST Studio</h1><p>Turn a photo into a painting. <b>Fast</b> answers in "
+        "about a second; <b>Quality</b> paints it step by step while you watch; <b>Compare</b> puts the two "
+        f"side by side. Running on {html.escape(engine.hardware())}.</p></div>"
+    )
+
+
+def _fast_tab(h: Handlers, photos: Sequence[Path]) -> None:
+    engine, cards, kind = h.engine, h.cards, h.engine.kind
+    thumbnails = [engine.thumbnail(card) for card in cards]
+    has_paintings = any(image is not None for image in thumbnails)
+    ready = [card.preset.id for card in cards if card.fast_ready]
+    first = ready[0] if ready else cards[0].preset.id
+    if len(ready) < len(cards):
+        missing = [card.preset.name for card in cards if not card.fast_ready]
+        what = (
+            "The fast-mode networks are"
+            if not ready
+            else f"The fast-mode networks for {', '.join(missing)} are"
+        )
+        gr.Markdown(
+            f"{what} not installed yet (`training/train.py` trains them into `styles/`). Quality mode works "
+            "with every painting.",
+            elem_classes="nst-note",
+        )
+    # Outputs first (unrendered), so the examples in the left column can point at them.
+    result = _output_image("fast-result", "Your painting", height=520, render=False)
+    info = gr.Markdown(elem_id="fast-info", render=False)
+    recipe = gr.JSON(show_label=False, render=False)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            photo = _photo_input("fast-photo")
+            gr.Markdown("**Pick a painting**: your photo is re-painted at once.", visible=has_paintings)
+            gallery = gr.Gallery(
+                value=[
+                    (image or PLACEHOLDER, _short(card))
+                    for image, card in zip(thumbnails, cards, strict=True)
+                ],
+                label="Pick a painting",
+                show_label=False,
+                columns=len(cards),
+                height=150,
+                allow_preview=False,
+                selected_index=[card.preset.id for card in cards].index(first),
+                object_fit="cover",
+                buttons=[],
+                visible=has_paintings,
+                elem_id="fast-gallery",
+            )
+            preset = gr.Dropdown(
+                choices=[(card.caption, card.preset.id) for card in cards],
+                value=first,
+                label="Painting",
+                visible=not has_paintings,
+                elem_id="fast-preset",
+            )
+            with gr.Row():
+                strength = gr.Slider(0, 1, value=1, step=0.05, label="Style strength")
+                size = gr.Radio(
+                    choices=[(f"{side} px", side) for side in FAST_SIZES[kind]],
+                    value=engine.fast_size(None),
+                    label="Output size",
+                )
+            preserve = gr.Checkbox(label="Keep my photo's colours")
+            run = gr.Button("Stylise", variant="primary", size="lg", elem_id="fast-run")
+            inputs, outputs = [photo, preset, strength, preserve, size], [result, info, recipe]
+            if photos and ready:
+                rows = [
+                    [str(p), ready[i % len(ready)], 1.0, False, engine.fast_size(None)]
+                    for i, p in enumerate(photos)
+                ]
+                gr.Examples(
+                    rows[:MAX_EXAMPLES], inputs, outputs, fn=h.fast, cache_examples=True, cache_mode="lazy",
+                    preprocess=False, visible_columns=[0, 1], label="Try an example",
+                )  # fmt: skip
+        with gr.Column(scale=6):
+            result.render()
+            info.render()
+            with gr.Accordion("Recipe (also inside the downloaded PNG)", open=False):
+                recipe.render()
+    fast = {"concurrency_id": FAST_QUEUE, "concurrency_limit": FAST_CONCURRENCY[kind], "preprocess": False}
+    run.click(h.fast, inputs, outputs, api_name="fast", **fast)
+    photo.upload(h.fast, inputs, outputs, api_visibility="private", **fast)
+    preset.input(h.fast_if_photo, inputs, outputs, api_visibility="private", **fast)
+    gallery.select(
+        h.pick, [photo, strength, preserve, size], [preset, *outputs], api_visibility="private", **fast
+    )
+
+
+def _short(card: PresetCard) -> str:
+    """Gallery caption: name and year (once, for names that already hold it)."""
+    year = str(card.preset.year)
+    return card.preset.name if year in card.preset.name else f"{card.preset.name}, {year}"
+
+
+def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
+    engine, kind = h.engine, h.engine.kind
+    defaults: QualitySettings = engine.quality_defaults()
+    paintings = [(card.caption, card.preset.id) for card in h.cards if card.painting is not None]
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            photo = _photo_input("quality-photo", height=260)
+            style = gr.Dropdown(
+                choices=paintings, value=paintings[0][1] if paintings else None, label="Painting"
+            )
+            with gr.Accordion("Your own painting, or a blend of two", open=False):
+                style_upload = _photo_input("quality-style-upload", "Your own painting (used instead)", 180)
+                with gr.Row():
+                    style2 = gr.Dropdown(
+                        choices=[("None", ""), *paintings], value="", label="Second painting", scale=3
+                    )
+                    style2_upload = _photo_input("quality-style2-upload", "…or your own", height=150, scale=2)
+                blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second painting")
+            strength = gr.Slider(0, 3, value=defaults.style_strength, step=0.1, label="Style strength")
+            with gr.Row():
+                size = gr.Slider(
+                    MIN_SIDE,
+                    QUALITY_MAX_SIZE[kind],
+                    value=defaults.size,
+                    step=32,
+                    label="Size (px)",
+                    elem_id="quality-size",
+                )
+                steps = gr.Slider(
+                    10,
+                    QUALITY_MAX_STEPS[kind],
+                    value=defaults.steps,
+                    step=10,
+                    label="Steps",
+                    elem_id="quality-steps",
+                )
+            preserve = gr.Checkbox(label="Keep my photo's colours")
+            with gr.Accordion("Advanced settings", open=False):
+                style_layers = gr.CheckboxGroup(
+                    list(LAYERS), value=list(DEFAULT_STYLE_LAYERS), label="Style layers"
+                )
+                content_layers = gr.CheckboxGroup(
+                    list(LAYERS), value=list(DEFAULT_CONTENT_LAYERS), label="Content layers"
+                )
+                with gr.Row():
+                    tv_weight = gr.Slider(
+                        0, 5, value=defaults.tv_weight, step=0.1, label="Smoothing (TV weight)"
+                    )
+                    style_scale = gr.Slider(
+                        0.25, 2, value=defaults.style_scale, step=0.05, label="Style scale"
+                    )
+                with gr.Row():
+                    optimizer = gr.Radio(
+                        [("L-BFGS", "lbfgs"), ("Adam", "adam")], value=defaults.optimizer, label="Optimiser"
+                    )
+                    init = gr.Radio(
+                        [("Photo", "content"), ("Noise", "noise")], value=defaults.init, label="Start from"
+                    )
+                with gr.Row():
+                    seed = gr.Number(value=defaults.seed, precision=0, label="Seed")
+                    coarse_to_fine = gr.Checkbox(value=defaults.coarse_to_fine, label="Coarse-to-fine")
+            eta = gr.Markdown(
+                h.expected(defaults.size, defaults.steps, defaults.coarse_to_fine), elem_id="quality-eta"
+            )
+            with gr.Row():
+                run = gr.Button("Paint", variant="primary", size="lg", elem_id="quality-run")
+                stop = gr.Button("Stop", variant="stop", size="lg", elem_id="quality-stop")
+            if photos and paintings:
+                rows = [[str(p), paintings[i % len(paintings)][1]] for i, p in enumerate(photos)]
+                gr.Examples(rows[:MAX_EXAMPLES], [photo, style], cache_examples=False, label="Try an example")
+        with gr.Column(scale=6):
+            result = _output_image("quality-result", "Your painting", height=520)
+            status = gr.HTML(elem_id="quality-status")
+            with gr.Accordion("Recipe (also inside the downloaded PNG)", open=False):
+                recipe = gr.JSON(show_label=False)
+    inputs = [
+        photo, style, style_upload, style2, style2_upload, blend, strength, steps, size, preserve,
+        style_layers, content_layers, tv_weight, optimizer, init, seed, style_scale, coarse_to_fine,
+    ]  # fmt: skip
+    run.click(h.arm("quality"), None, None, queue=False, api_visibility="private").then(
+        h.quality,
+        inputs,
+        [result, status, recipe],
+        api_name="quality",
+        preprocess=False,
+        concurrency_id=GPU_QUEUE,
+        concurrency_limit=1,
+        show_progress="minimal",
+        show_progress_on=[status],
+    )
+    stop.click(h.stopper("quality"), None, None, queue=False, api_name="stop_quality")
+    gr.on(
+        [size.change, steps.change, coarse_to_fine.change],
+        h.expected,
+        [size, steps, coarse_to_fine],
+        eta,
+        queue=False,
+        api_visibility="private",
+    )
+    style.change(h.advice, style, [strength, style_scale, tv_weight], queue=False, api_visibility="private")
+
+
+def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
+    engine = h.engine
+    defaults = engine.quality_defaults()
+    ready = [
+        (card.caption, card.preset.id) for card in h.cards if card.painting is not None and card.fast_ready
+    ]
+    expected = format_duration(engine.estimate(defaults.size, defaults.steps))
+    about = (
+        f"Runs the fast network and a {defaults.steps}-step quality optimisation at {defaults.size} px "
+        f"(about {expected} here), then scores both the same way: content and style loss (lower is closer) "
+        "and SSIM, the structure kept from the photo."
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4):
+            photo = _photo_input("compare-photo", height=260)
+            preset = gr.Dropdown(choices=ready, value=ready[0][1] if ready else None, label="Painting")
+            gr.Markdown(about if ready else "Compare needs a fast-mode network: none is installed yet.")
+            with gr.Row():
+                run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-run")
+                stop = gr.Button("Stop", variant="stop", size="lg", elem_id="compare-stop")
+            if photos and ready:
+                rows = [[str(p), ready[i % len(ready)][1]] for i, p in enumerate(photos)]
+                gr.Examples(
+                    rows[:MAX_EXAMPLES], [photo, preset], cache_examples=False, label="Try an example"
+                )
+        with gr.Column(scale=7):
+            slider = gr.ImageSlider(
+                label="Fast ◀ ▶ Quality", type="pil", format="png", max_height=480, elem_id="compare-slider"
+            )
+            with gr.Row():
+                fast = _output_image("compare-fast", "Fast", height=260)
+                quality = _output_image("compare-quality", "Quality", height=260)
+            status = gr.HTML(elem_id="compare-status")
+            table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, elem_id="compare-table")
+    run.click(h.arm("compare"), None, None, queue=False, api_visibility="private").then(
+        h.compare,
+        [photo, preset],
+        [slider, fast, quality, status, table],
+        api_name="compare",
+        preprocess=False,
+        concurrency_id=GPU_QUEUE,
+        concurrency_limit=1,
+        show_progress="minimal",
+        show_progress_on=[status],
+    )
+    stop.click(h.stopper("compare"), None, None, queue=False, api_name="stop_compare")
+
+
+def _credits(cards: Sequence[PresetCard]) -> None:
+    lines = [
+        f"- *{c.preset.painting}*, {c.preset.artist} ({c.preset.year}): {c.preset.rights}" for c in cards
+    ]
+    with gr.Accordion("About the paintings", open=False):
+        gr.Markdown("\n".join(lines))
+
+
+def build_demo(engine: Engine, photos: Sequence[Path] = ()) -> gr.Blocks:
+    """The app for `engine`; `photos` become the examples (Fast outputs are cached on first use)."""
+    h = Handlers(engine)
+    with gr.Blocks(title="NST Studio", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
+        _header(engine)
+        with gr.Tabs():
+            with gr.Tab("Fast", id="fast"):
+                _fast_tab(h, photos)
+            with gr.Tab("Quality", id="quality"):
+                _quality_tab(h, photos)
+            with gr.Tab("Compare", id="compare"):
+                _compare_tab(h, photos)
+        _credits(h.cards)
+        demo.unload(h.unload)
+    return demo.queue(max_size=QUEUE_SIZE)
+
+
+def launch(demo: gr.Blocks, **options: Any) -> tuple[Any, str, str]:
+    """Start serving `demo` with the app's limits and look (`options` override launch arguments)."""
+    return demo.launch(**{"max_file_size": MAX_UPLOAD_BYTES, "theme": THEME, "css": CSS, **options})
+
+
+def main(engine: Engine | None = None) -> None:
+    """Serve the app (by default: this machine's device, the bundled presets) until interrupted."""
+    use_local_data()  # a checkout beside ../shared runs offline without any setup
+    fresh = tempfile.mkdtemp(prefix="nst-examples-")  # example outputs are computed anew at every start
+    os.environ.setdefault("GRADIO_EXAMPLES_CACHE", fresh)
+    launch(build_demo(engine or Engine(), example_photos()))
+
 
 if __name__ == "__main__":
-    raise SystemExit("The web app is not built yet; use `python -m nst quality ...` meanwhile.")
+    main()
