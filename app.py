@@ -38,9 +38,8 @@ from nst.service import (
     PresetCard,
     QualityUpdate,
     example_photos,
-    use_local_data,
 )
-from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, QualitySettings
+from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, QualitySettings, use_local_data
 from nst.vgg import LAYERS
 
 THEME = gr.themes.Soft(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import platform
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,12 @@ from nst.settings import LEARNING_RATES, QUALITY_SIZE_LIMIT, STYLE_WEIGHT, TV_WE
 from nst.vgg import LAYERS, load_encoder
 
 COARSE_FRACTION = 0.5  # coarse-to-fine: first level's size relative to the final size
+
+
+class StopSignal(Protocol):
+    """Anything with `is_set()`: a threading.Event, or a flag another process can raise."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def _optimise(
     targets: dict[str, Tensor],
     settings: QualitySettings,
     steps: int,
-    stop: threading.Event | None,
+    stop: StopSignal | None,
 ) -> Iterator[dict[str, Tensor]]:
     """Run up to `steps` optimiser iterations on `x` in place, yielding the loss terms after each."""
     lr = settings.learning_rate or LEARNING_RATES[settings.optimizer]
@@ -138,7 +144,7 @@ def run_quality(
     styles: Sequence[ImageSource],
     settings: QualitySettings | None = None,
     *,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> Iterator[QualityEvent]:
     """Optimise an image to match `content`'s features and the (blended) styles' Gram matrices."""
     device = pick_device(settings.device if settings else "auto")

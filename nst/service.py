@@ -47,9 +47,7 @@ from nst.quality import QualityEvent, run_quality, validate
 from nst.runs import PeakMemory, StopFlag, StopRegistry, format_duration, thinned
 from nst.settings import (
     DEFAULT_LIMITS,
-    ENV_STYLES_DIR,
-    ENV_VGG_WEIGHTS,
-    REPO_ROOT,
+    ENV_PHOTOS_DIR,
     ImageLimits,
     QualitySettings,
 )
@@ -572,23 +570,6 @@ def _number(value: object, what: str, *, whole: bool = False) -> float:
 def _maybe(value: object, what: str, *, whole: bool = False) -> float | None:
     """_number, letting None (= use the default) through."""
     return None if value is None else _number(value, what, whole=whole)
-
-
-# --- where the app finds its data -----------------------------------------------------------------------
-
-SHARED_DIR = REPO_ROOT.parent / "shared"  # the development setup keeps weights, paintings and photos here
-ENV_PHOTOS_DIR = "NST_PHOTOS_DIR"  # photos offered as examples
-
-
-def use_local_data() -> None:
-    """Point unset data variables at ../shared if it exists, so a checkout's `python app.py` works offline."""
-    if not SHARED_DIR.is_dir():
-        return
-    os.environ.setdefault(
-        ENV_VGG_WEIGHTS, str(SHARED_DIR / "weights" / "vgg19-caffe-features.fp16.safetensors")
-    )
-    os.environ.setdefault(ENV_STYLES_DIR, str(SHARED_DIR / "styles"))
-    os.environ.setdefault(ENV_PHOTOS_DIR, str(SHARED_DIR / "photos"))
 
 
 def example_photos() -> list[Path]:

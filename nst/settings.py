@@ -16,9 +16,23 @@ HUB_PROBE_TIMEOUT_S = 1.5  # how long one reachability check of the Hub may take
 # --- environment variables --------------------------------------------------------------------------
 ENV_VGG_WEIGHTS = "NST_VGG_WEIGHTS"  # path to the loss-network safetensors file
 ENV_STYLES_DIR = "NST_STYLES_DIR"  # folder holding the presets' paintings
+ENV_PHOTOS_DIR = "NST_PHOTOS_DIR"  # photos offered as examples in the app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STYLES_ROOT = REPO_ROOT / "styles"  # bundled checkpoints and the preset registry
+
+
+SHARED_DIR = Path(os.environ.get("NST_SHARED_DIR", REPO_ROOT.parent / "shared"))  # the development data
+VGG_SHARED_PATH = Path("weights") / VGG_FILENAME
+
+
+def use_local_data() -> None:
+    """Point unset data variables at ../shared when it exists, so a checkout works offline as it is."""
+    if not (SHARED_DIR / "weights").is_dir():
+        return
+    os.environ.setdefault(ENV_VGG_WEIGHTS, str(SHARED_DIR / VGG_SHARED_PATH))
+    os.environ.setdefault(ENV_STYLES_DIR, str(SHARED_DIR / "styles"))
+    os.environ.setdefault(ENV_PHOTOS_DIR, str(SHARED_DIR / "photos"))
 
 
 def env_path(name: str) -> Path | None:

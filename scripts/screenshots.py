@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))  # `python scripts/screenshots.py` from anywhere
     import app
-    from nst.service import Engine, example_photos, use_local_data
+    from nst.service import Engine, example_photos
+    from nst.settings import use_local_data
 
     use_local_data()
     os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="nst-examples-"))

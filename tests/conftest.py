@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from nst.settings import ENV_STYLES_DIR, ENV_VGG_WEIGHTS, REPO_ROOT
+from nst.settings import ENV_STYLES_DIR, ENV_VGG_WEIGHTS, SHARED_DIR, VGG_SHARED_PATH, use_local_data
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
 
 
 def _shared_dir() -> Path | None:
-    candidate = Path(os.environ.get("NST_SHARED_DIR", REPO_ROOT.parent / "shared"))
-    return candidate if (candidate / "weights").is_dir() else None
+    return SHARED_DIR if (SHARED_DIR / "weights").is_dir() else None
 
 
 def _need(path: Path | None, what: str) -> Path:
@@ -34,18 +33,14 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def vgg_weights(shared_dir: Path) -> Path:
     env = os.environ.get(ENV_VGG_WEIGHTS)
-    path = Path(env) if env else shared_dir / "weights" / "vgg19-caffe-features.fp16.safetensors"
+    path = Path(env) if env else shared_dir / VGG_SHARED_PATH
     return _need(path, "VGG19 weights")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _shared_env() -> None:
     """Point the library at ../shared when the variables are unset (tests find it by themselves)."""
-    shared = _shared_dir()
-    if shared is None:
-        return
-    os.environ.setdefault(ENV_VGG_WEIGHTS, str(shared / "weights" / "vgg19-caffe-features.fp16.safetensors"))
-    os.environ.setdefault(ENV_STYLES_DIR, str(shared / "styles"))
+    use_local_data()
 
 
 @pytest.fixture(scope="session")
