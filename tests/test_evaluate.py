@@ -1,0 +1,83 @@
+"""training/evaluate.py: the fixed protocol, fast networks and quality-engine baselines (tiny sizes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from nst.transformer import build_transformer, save_checkpoint
+from training.evaluate import EvalResult, Protocol, evaluate_fast, evaluate_quality, main, markdown_rows
+
+SIZE = 48
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> list[Path]:
+    rng = np.random.default_rng(1)
+    paths = []
+    for index in range(2):
+        pixels = rng.uniform(0, 255, size=(5, 7, 3)).astype(np.uint8)
+        path = tmp_path / f"photo{index}.png"
+        Image.fromarray(pixels).resize((70, 50), Image.Resampling.BICUBIC).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def style(styles_dir: Path) -> Path:
+    return styles_dir / "van-gogh_starry-night.jpg"
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Tiny tensors run faster (and steadier on a busy machine) on one thread; restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_protocol_scores_the_photo_itself_as_perfect_content(
+    photos: list[Path], style: Path, vgg_weights: Path
+) -> None:
+    protocol = Protocol(style, SIZE)
+    photo = protocol.photo(photos[0])
+    assert max(photo.size) == SIZE
+    score = protocol.score(photo, photo)
+    assert score["content"] == pytest.approx(0.0, abs=1e-6)
+    assert score["ssim"] == pytest.approx(1.0, abs=1e-4)
+    assert score["style"] > 0 and score["total"] == pytest.approx(300 * score["style"])
+
+
+def test_fast_and_quality_rows(photos: list[Path], style: Path, vgg_weights: Path) -> None:
+    protocol = Protocol(style, SIZE)
+    identity = evaluate_fast(nn.Identity(), photos, style, protocol=protocol)
+    assert identity.photos == 2 and identity.content == pytest.approx(0.0, abs=1e-6)
+    network = evaluate_fast(build_transformer("cpu"), photos, style, protocol=protocol)
+    assert network.content > 0 and 0 <= network.seconds < 10
+
+    quality = evaluate_quality(photos[:1], style, [3, 1], protocol=protocol)
+    assert sorted(quality) == [1, 3]
+    assert quality[3].photos == 1 and quality[3].seconds >= quality[1].seconds
+    assert quality[3].style < identity.style  # optimisation moved towards the painting
+    table = markdown_rows({"fast": network, "quality@3": quality[3]})
+    assert table[0].startswith("| output |") and table[-1].startswith("| quality@3 |")
+
+
+def test_command_line_json(
+    photos: list[Path], style: Path, tmp_path: Path, vgg_weights: Path, capsys
+) -> None:
+    folder = save_checkpoint(build_transformer("cpu"), tmp_path / "net")
+    args = ["--model", str(folder), "--style", str(style), "--photos", str(photos[0].parent)]
+    code = main([*args, "--size", str(SIZE), "--quality-steps", "2", "--device", "cpu", "--json"])
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert list(rows) == ["fast net", "quality@2"]
+    assert set(rows["fast net"]) == {f for f in EvalResult.__dataclass_fields__}

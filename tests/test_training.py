@@ -1,0 +1,175 @@
+"""training/train.py and training/data.py: tiny CPU runs on generated photos with the real loss network."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from nst.errors import NSTError
+from nst.transformer import TransformerNet, build_transformer, save_checkpoint
+from training import train as train_module
+from training.data import DatasetError, InfiniteSampler, PhotoDataset, find_images
+from training.train import Progress, TrainConfig, checkpoint_dirs, parse_args, train
+
+
+def _photos(folder: Path, count: int) -> Path:
+    """`count` small smooth colour photos in nested sub-folders (the loader must recurse)."""
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        sub = folder / f"set{index % 2}" / "deeper"
+        sub.mkdir(parents=True, exist_ok=True)
+        base = rng.uniform(0, 255, size=(6, 8, 3)).astype(np.uint8)
+        Image.fromarray(base).resize((96, 72), Image.Resampling.BICUBIC).save(sub / f"p{index}.jpg")
+    return folder
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    return _photos(tmp_path / "photos", 8)
+
+
+@pytest.fixture
+def style(styles_dir: Path) -> Path:
+    return styles_dir / "hokusai_great-wave.jpg"
+
+
+@pytest.fixture(autouse=True)
+def _restore_threads() -> Iterator[None]:
+    """The runs below use one thread (tiny tensors: faster, and steady on a busy machine); undo that after."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def _config(photos: Path, style: Path, out: Path, **overrides: object) -> TrainConfig:
+    settings: dict[str, object] = {
+        "size": 64,
+        "batch_size": 2,
+        "steps": 4,
+        "lr": 3e-3,
+        "schedule": "constant",
+        "variant": "cpu",
+        "style_size": 96,
+        "preview_size": 64,
+        "preview_every": 2,
+        "checkpoint_every": 2,
+        "keep_checkpoints": 5,
+        "log_every": 1,
+        "eval_size": 64,
+        "device": "cpu",
+        "threads": 1,
+        **overrides,
+    }
+    return TrainConfig(style=style, data=photos, out=out, **settings)  # type: ignore[arg-type]
+
+
+def test_tiny_run_learns_and_writes_hub_checkpoints(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path
+) -> None:
+    reports: list[Progress] = []
+    out = tmp_path / "run"
+    model_dir = train(_config(photos, style, out, steps=6), reports.append)
+
+    assert [r.step for r in reports] == [1, 2, 3, 4, 5, 6]
+    assert reports[-1].losses["total"] < reports[0].losses["total"]
+    assert all(r.images_per_s > 0 for r in reports)
+    assert sorted(p.name for p in (out / "previews").iterdir()) == [f"step-{n:06d}.png" for n in (0, 2, 4, 6)]
+    assert [p.name for p in checkpoint_dirs(out)] == [
+        "checkpoint-000002",
+        "checkpoint-000004",
+        "checkpoint-000006",
+    ]
+    for folder in [*checkpoint_dirs(out), model_dir]:
+        assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in folder.iterdir()}
+        assert all(t.dtype == torch.float16 for t in load_file(str(folder / "model.safetensors")).values())
+        TransformerNet.from_pretrained(folder)  # strict, safetensors only
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    assert "pipeline_tag: image-to-image" in card and "| fast |" in card and "style_weight" in card
+
+
+def test_resume_continues_from_the_saved_step_exactly(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path
+) -> None:
+    straight = tmp_path / "straight"
+    train(_config(photos, style, straight, steps=4, preview_every=100))
+
+    resumed = tmp_path / "resumed"
+    train(_config(photos, style, resumed, steps=2, preview_every=100))
+    reports: list[Progress] = []
+    train(_config(photos, style, resumed, steps=4, preview_every=100, resume=True), reports.append)
+
+    assert [r.step for r in reports] == [3, 4]
+    a = load_file(str(straight / "checkpoint-000004" / "training_state.safetensors"))
+    b = load_file(str(resumed / "checkpoint-000004" / "training_state.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        if not key.startswith("rng."):
+            torch.testing.assert_close(a[key], b[key], msg=key)
+
+
+def test_unreadable_files_are_skipped_with_one_warning_each(photos: Path) -> None:
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (photos / "set0" / "empty.png").write_bytes(b"")
+    (photos / "notes.txt").write_text("not an image")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = PhotoDataset(find_images(photos), size=32)
+    messages = [str(w.message) for w in caught]
+    assert (
+        len(messages) == 2
+        and any("broken.jpg" in m for m in messages)
+        and any("empty.png" in m for m in messages)
+    )
+    assert len(dataset) == 8
+    assert dataset[(0, 123)].shape == (3, 32, 32)
+
+
+def test_too_few_photos_is_a_clear_error(tmp_path: Path, style: Path, vgg_weights: Path, capsys) -> None:
+    folder = _photos(tmp_path / "few", 2)
+    with pytest.raises(DatasetError, match="at least 4"):
+        PhotoDataset(find_images(folder), size=32, min_count=4)
+    code = train_module.main(
+        ["--style", str(style), "--data", str(folder), "--out", str(tmp_path / "o"), "--batch-size", "4"]
+    )
+    assert code == 2
+    assert "one batch" in capsys.readouterr().err
+
+
+def test_sampler_is_sharded_and_resumable() -> None:
+    def take(sampler: InfiniteSampler, n: int) -> list[tuple[int, int]]:
+        stream = iter(sampler)
+        return [next(stream) for _ in range(n)]
+
+    full = take(InfiniteSampler(10, seed=3), 25)
+    assert sorted(i for i, _ in full[:10]) == list(range(10))  # an epoch sees every photo once
+    assert take(InfiniteSampler(10, seed=3, skip=7), 18) == full[7:]
+    rank0, rank1 = take(InfiniteSampler(10, 3, 0, 2), 5), take(InfiniteSampler(10, 3, 1, 2), 5)
+    assert sorted(i for i, _ in rank0 + rank1) == list(range(10))
+
+
+def test_command_line_defaults(tmp_path: Path) -> None:
+    config = parse_args(["--style", "s.jpg", "--data", "d", "--out", str(tmp_path), "--precision", "bf16"])
+    assert config.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    assert config.content_layers == ("relu2_2",)
+    assert (config.variant, config.precision, config.resume) == ("standard", "bf16", False)
+
+
+def test_init_starts_from_a_checkpoint_of_the_same_variant(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path
+) -> None:
+    start = save_checkpoint(build_transformer("cpu"), tmp_path / "start")
+    model_dir = train(
+        _config(photos, style, tmp_path / "run", steps=1, lr=0.0, init=start, preview_every=100)
+    )
+    before, after = (load_file(str(f / "model.safetensors")) for f in (start, model_dir))
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # lr 0: the initial weights, unchanged
+    with pytest.raises(NSTError, match="--variant standard"):
+        train(_config(photos, style, tmp_path / "bad", steps=1, variant="standard", init=start))

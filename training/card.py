@@ -1,0 +1,116 @@
+"""Model cards for trained networks: front matter, the painting and its rights, settings, evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import ModelCard, ModelCardData
+
+from nst.presets import Preset
+
+RECORD_FILE = "training.json"  # written by training/train.py next to the checkpoint
+LICENSE = "other"  # weights trained by NST Studio; the painting's rights are stated in the card
+
+TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ title }}
+
+Feed-forward style-transfer network for NST Studio (Johnson et al., [arXiv:1603.08155](https://arxiv.org/abs/1603.08155),
+with instance normalisation, reflection padding and nearest-upsample + conv decoding), variant
+**{{ variant }}**. Weights: fp16 `model.safetensors`; architecture: `config.json`. Load with
+`nst.transformer.TransformerNet.from_pretrained(...)` or `nst.fast.stylize(image, "<repo or folder>")`.
+
+## Style
+{{ style_section }}
+
+## Training
+{{ training_section }}
+
+## Evaluation
+{{ evaluation_section }}
+"""
+
+
+def _style_section(record: dict[str, Any], preset: Preset | None, style_image: str | None) -> str:
+    lines = []
+    if preset is not None:
+        lines += [
+            f"- Painting: {preset.artist}, *{preset.painting}*, {preset.year} (preset `{preset.id}`)",
+            f"- Rights of the painting: {preset.rights}",
+        ]
+    lines.append(f"- Style image used in training: `{record.get('style_file', 'unknown')}`")
+    if style_image:
+        lines.append(f"\n![style image]({style_image})")
+    return "\n".join(lines)
+
+
+def _training_section(record: dict[str, Any]) -> str:
+    settings = record.get("settings", {})
+    lines = ["| setting | value |", "|---|---|"]
+    skipped = {"style", "data", "out", "preview_photos", "device"}
+    lines += [f"| {k} | `{json.dumps(v)}` |" for k, v in settings.items() if k not in skipped]
+    if record.get("notes"):
+        lines.append(f"\n{record['notes']}")
+    return "\n".join(lines)
+
+
+def _evaluation_section(record: dict[str, Any], sample: str | None) -> str:
+    evaluation = record.get("evaluation", {})
+    if not evaluation:
+        return "Not evaluated."
+    photos = ", ".join(record.get("eval_photos", [])) or "held-out photos"
+    lines = [
+        f"Protocol of `training/evaluate.py` ({photos}; means): content = relative relu4_2 error, "
+        "style = relative Gram error relu1_1..relu5_1, total = content + 300 × style.",
+        "",
+        "| output | content ↓ | style ↓ | total ↓ | SSIM ↑ | s / image |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in evaluation.items():
+        lines.append(
+            f"| {name} | {r['content']:.3f} | {r['style']:.5f} | {r['total']:.3f} | {r['ssim']:.3f} "
+            f"| {r['seconds']:.2f} |"
+        )
+    if sample:
+        lines.append(f"\n![sample output]({sample})")
+    return "\n".join(lines)
+
+
+def render_card(
+    record: dict[str, Any],
+    preset: Preset | None = None,
+    sample: str | None = None,
+    style_image: str | None = None,
+) -> str:
+    """The README.md text for a checkpoint whose training record is `record`."""
+    data = ModelCardData(
+        license=LICENSE,
+        library_name="nst-studio",
+        pipeline_tag="image-to-image",
+        tags=["style-transfer", "neural-style-transfer", "image-to-image", "pytorch"],
+    )
+    title = f"Fast style: {preset.artist}, {preset.painting}" if preset else "NST Studio fast style network"
+    card = ModelCard.from_template(
+        data,
+        template_str=TEMPLATE,
+        title=title,
+        variant=record.get("variant", "unknown"),
+        style_section=_style_section(record, preset, style_image),
+        training_section=_training_section(record),
+        evaluation_section=_evaluation_section(record, sample),
+    )
+    return str(card)
+
+
+def write_card(
+    folder: Path, preset: Preset | None = None, sample: str | None = None, style_image: str | None = None
+) -> Path:
+    """(Re)write folder/README.md from folder/training.json."""
+    record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
+    path = folder / "README.md"
+    path.write_text(render_card(record, preset, sample, style_image), encoding="utf-8")
+    return path

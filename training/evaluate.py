@@ -1,0 +1,209 @@
+"""Evaluate fast networks against the quality engine under one fixed loss protocol.
+
+Protocol (the same for every row, whatever a network was trained with):
+- each photo is scaled so its longest side is `size` (default 256; never enlarged) and the painting to
+  the same longest side; every output is rounded to 8-bit RGB before it is scored;
+- content loss: relative feature error at relu4_2; style loss: relative Gram error at relu1_1 ... relu5_1,
+  equal layer weights (nst.losses, unweighted); total = content + 3e2 x style (the quality engine's own
+  balance, nst.settings.STYLE_WEIGHT; TV is not scored);
+- SSIM of the output's luminance to the photo's (nst.metrics.ssim, 11 px Gaussian window);
+- quality@N: `run_quality` with the library's defaults (L-BFGS, content init, style scale 1, TV 1) at the
+  same size, the image after N steps; one run of max(N) steps gives every N.
+Numbers are means over the photos; `seconds` is the mean time to produce one output.
+
+    python -m training.evaluate --preset van-gogh --photos ../shared/photos --quality-steps 100 300 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python training/evaluate.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+from PIL import Image
+from torch import nn
+
+from nst.device import pick_device
+from nst.images import image_to_tensor, load_image, tensor_to_image
+from nst.losses import PerceptualLoss
+from nst.metrics import ssim
+from nst.quality import run_quality
+from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, STYLE_WEIGHT, QualitySettings
+from nst.vgg import load_encoder
+
+EVAL_SIZE = 256
+CONTENT_LAYERS = DEFAULT_CONTENT_LAYERS  # ("relu4_2",)
+STYLE_LAYERS = DEFAULT_STYLE_LAYERS  # relu1_1 ... relu5_1
+STYLE_BALANCE = STYLE_WEIGHT  # total = content + STYLE_BALANCE * style
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Means over the photos of one way of producing stylised images."""
+
+    content: float
+    style: float
+    total: float
+    ssim: float
+    seconds: float
+    photos: int
+
+
+class Protocol:
+    """The fixed scorer: one painting, one size, one device."""
+
+    def __init__(self, style: Path, size: int = EVAL_SIZE, device: torch.device | str = "cpu") -> None:
+        self.size, self.device = size, torch.device(device)
+        encoder = load_encoder((*CONTENT_LAYERS, *STYLE_LAYERS), self.device)
+        self.loss = PerceptualLoss(encoder, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS)
+        painting = load_image(style)
+        scale = size / max(painting.size)
+        shape = (max(1, round(painting.width * scale)), max(1, round(painting.height * scale)))
+        self.loss.set_style([image_to_tensor(painting.resize(shape, Image.Resampling.LANCZOS), self.device)])
+
+    def photo(self, path: Path) -> Image.Image:
+        """The photo as scored: longest side `size` (never enlarged)."""
+        return load_image(path, max_side=self.size)
+
+    @torch.no_grad()
+    def score(self, output: Image.Image, photo: Image.Image) -> dict[str, float]:
+        """content, style, total and ssim of `output` (same size as `photo`)."""
+        x, p = image_to_tensor(output, self.device), image_to_tensor(photo, self.device)
+        terms = self.loss(x, self.loss.content_targets(p))
+        content, style = float(terms["content"]), float(terms["style"])
+        return {
+            "content": content,
+            "style": style,
+            "total": content + STYLE_BALANCE * style,
+            "ssim": float(ssim(x, p)[0]),
+        }
+
+
+def _mean(scores: Sequence[dict[str, float]], seconds: Sequence[float]) -> EvalResult:
+    keys = ("content", "style", "total", "ssim")
+    means = {k: sum(s[k] for s in scores) / len(scores) for k in keys}
+    return EvalResult(**means, seconds=sum(seconds) / len(seconds), photos=len(scores))
+
+
+@torch.no_grad()
+def evaluate_fast(
+    model: nn.Module,
+    photos: Sequence[Path],
+    style: Path,
+    size: int = EVAL_SIZE,
+    device: torch.device | str = "cpu",
+    protocol: Protocol | None = None,
+) -> EvalResult:
+    """Score a fast network's outputs on `photos` (the network must already be on `device`)."""
+    protocol = protocol or Protocol(style, size, device)
+    was_training = model.training
+    model.eval()
+    scores, seconds = [], []
+    for path in photos:
+        photo = protocol.photo(path)
+        started = time.perf_counter()
+        output = tensor_to_image(model(image_to_tensor(photo, protocol.device)))
+        seconds.append(time.perf_counter() - started)
+        scores.append(protocol.score(output, photo))
+    model.train(was_training)
+    return _mean(scores, seconds)
+
+
+def evaluate_quality(
+    photos: Sequence[Path],
+    style: Path,
+    steps: Sequence[int],
+    size: int = EVAL_SIZE,
+    device: torch.device | str = "cpu",
+    protocol: Protocol | None = None,
+    on_photo: Callable[[int, int], None] | None = None,
+) -> dict[int, EvalResult]:
+    """Score the quality engine after each of `steps` optimiser steps (one run per photo)."""
+    protocol = protocol or Protocol(style, size, device)
+    wanted = sorted(set(steps))
+    scores: dict[int, list[dict[str, float]]] = {n: [] for n in wanted}
+    seconds: dict[int, list[float]] = {n: [] for n in wanted}
+    for index, path in enumerate(photos):
+        photo = protocol.photo(path)
+        settings = QualitySettings(
+            size=max(photo.size),
+            steps=wanted[-1],
+            preview_every=math.gcd(*wanted),
+            device=str(protocol.device),
+        )
+        for event in run_quality(photo, [style], settings):
+            if event.step in scores and event.preview is not None:
+                scores[event.step].append(protocol.score(event.preview, photo))
+                seconds[event.step].append(event.elapsed)
+        if on_photo:
+            on_photo(index + 1, len(photos))
+    return {n: _mean(scores[n], seconds[n]) for n in wanted}
+
+
+def markdown_rows(rows: dict[str, EvalResult]) -> list[str]:
+    """Markdown table lines (header included) for named results."""
+    lines = [
+        "| output | content ↓ | style ↓ | total ↓ | SSIM ↑ | s / image |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows.items():
+        lines.append(
+            f"| {name} | {r.content:.3f} | {r.style:.5f} | {r.total:.3f} | {r.ssim:.3f} | {r.seconds:.2f} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fast networks vs the quality engine, one fixed protocol.")
+    parser.add_argument("--preset", help="preset id: its painting and styles/<id>, styles/<id>-cpu")
+    parser.add_argument("--model", nargs="*", type=Path, default=[], help="checkpoint folders")
+    parser.add_argument("--style", type=Path, help="the painting (default: the preset's)")
+    parser.add_argument("--photos", nargs="+", type=Path, required=True, help="held-out photos or folders")
+    parser.add_argument("--size", type=int, default=EVAL_SIZE)
+    parser.add_argument("--quality-steps", nargs="*", type=int, default=[100, 300])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
+    args = parser.parse_args(argv)
+
+    from nst.transformer import load_checkpoint
+    from training.data import find_images
+
+    models, style = list(args.model), args.style
+    if args.preset:
+        from nst.presets import bundled_folder, get_preset, model_id, style_image_path
+
+        preset_models = [bundled_folder(model_id(args.preset, v)) for v in ("standard", "cpu")]
+        models = models or [m for m in preset_models if m.is_dir()]
+        style = style or style_image_path(get_preset(args.preset))
+    if style is None:
+        parser.error("give --style or --preset")
+    device = pick_device(args.device)
+    photos = [p for arg in args.photos for p in (find_images(arg) if arg.is_dir() else [arg])]
+    protocol = Protocol(style, args.size, device)
+    rows: dict[str, EvalResult] = {}
+    for folder in models:
+        rows[f"fast {folder.name}"] = evaluate_fast(
+            load_checkpoint(folder).to(device), photos, style, protocol=protocol
+        )
+    if args.quality_steps:
+        for steps, result in evaluate_quality(photos, style, args.quality_steps, protocol=protocol).items():
+            rows[f"quality@{steps}"] = result
+    if args.json:
+        print(json.dumps({name: dataclasses.asdict(r) for name, r in rows.items()}, indent=2))
+    else:
+        print("\n".join(markdown_rows(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,457 @@
+"""Train one fast (feed-forward) style network for one painting: Johnson et al.'s recipe on our VGG19.
+
+    python training/train.py --style ../shared/styles/hokusai_great-wave.jpg --data ../shared/datasets \
+        --steps 2000 --out runs/hokusai
+
+Writes `OUT/previews/step-<n>.png` (held-out photos and their stylisations), `OUT/checkpoint-<n>/` (Hub
+layout via save_pretrained plus `training_state.*` for `--resume`) and, at the end, `OUT/model/` with the
+evaluation numbers in its model card. Multi-GPU: `torchrun --nproc-per-node N training/train.py ...`
+(DistributedDataParallel; `--batch-size` is per GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python training/train.py`: make `nst` and `training` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+import torch.distributed as dist
+from PIL import Image
+from safetensors.torch import load_file, save_file
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+from nst.device import enable_fast_math, pick_device
+from nst.errors import NSTError
+from nst.images import image_to_tensor, load_image, save_png, tensor_to_image
+from nst.losses import PerceptualLoss
+from nst.settings import REPO_ROOT
+from nst.transformer import VARIANTS, TransformerNet, build_transformer, load_checkpoint, save_checkpoint
+from nst.vgg import LAYERS, load_encoder
+from training.card import write_card
+from training.contact_sheet import image_grid
+from training.data import InfiniteSampler, PhotoDataset, find_images
+from training.evaluate import EvalResult, evaluate_fast
+
+DEFAULT_HOLDOUT = REPO_ROOT.parent / "shared" / "photos"  # previews and evaluation, never trained on
+STATE_TENSORS = "training_state.safetensors"
+STATE_JSON = "training_state.json"
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a run (stored in checkpoints and the model card)."""
+
+    style: Path
+    data: Path
+    out: Path
+    size: int = 256
+    batch_size: int = 4
+    steps: int = 2000
+    lr: float = 1e-3
+    schedule: str = "cosine"  # "constant" | "cosine" | "linear" decay to lr * final_lr_fraction
+    warmup: int = 0
+    final_lr_fraction: float = 0.05
+    content_weight: float = 1.0
+    style_weight: float = 50.0
+    tv_weight: float = 10.0
+    content_layers: tuple[str, ...] = ("relu2_2",)
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    style_layer_weights: tuple[float, ...] | None = None
+    variant: str = "standard"
+    style_size: int | None = None  # the painting's longest side; None = 1.25 x size
+    precision: str = "fp32"
+    channels_last: bool = False
+    seed: int = 0
+    resume: bool = False
+    init: Path | None = None  # start from this checkpoint's weights (fine-tuning), fresh optimiser
+    preview_photos: list[Path] = field(default_factory=list)
+    preview_size: int = 256
+    preview_every: int = 100
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    num_workers: int = 0
+    threads: int = 0  # CPU threads for torch (0 = torch's default); 1 is faster on a busy shared machine
+    device: str = "auto"
+    eval_size: int = 256
+
+    def as_json(self) -> dict[str, object]:
+        """JSON-ready settings (paths as strings; `resume` is how a run started, not a setting)."""
+        values = dataclasses.asdict(self)
+        values.pop("resume")
+        return json.loads(json.dumps(values, default=str))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: mean loss terms and throughput since the previous one."""
+
+    step: int
+    total: int
+    losses: dict[str, float]
+    images_per_s: float
+    lr: float
+
+
+# --- set-up ------------------------------------------------------------------------------------------
+
+
+def validate(config: TrainConfig) -> None:
+    """Refuse settings that cannot run, with a message saying what is allowed."""
+    checks = [
+        (config.variant in VARIANTS, f"--variant must be one of {', '.join(VARIANTS)}"),
+        (config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
+        (
+            config.schedule in ("constant", "cosine", "linear"),
+            "--schedule must be constant, cosine or linear",
+        ),
+        (config.size >= 32 and config.batch_size >= 1 and config.steps >= 1, "size >= 32, batch/steps >= 1"),
+        (config.style.is_file(), f"style image {config.style} not found"),
+        (all(n in LAYERS for n in (*config.content_layers, *config.style_layers)), f"layers: {LAYERS}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise NSTError(message)
+
+
+def lr_at(config: TrainConfig, step: int) -> float:
+    """Learning rate for optimiser step `step` (0-based): linear warm-up, then the chosen decay."""
+    if step < config.warmup:
+        return config.lr * (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    floor = config.final_lr_fraction
+    if config.schedule == "cosine":
+        return config.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+    if config.schedule == "linear":
+        return config.lr * (1 - (1 - floor) * progress)
+    return config.lr
+
+
+def preview_sources(config: TrainConfig) -> tuple[list[Path], list[Path]]:
+    """(training photos, preview photos): given preview photos, or 4 fixed ones held out from the data."""
+    photos = find_images(config.data)
+    if config.preview_photos:
+        previews: list[Path] = []
+        for path in config.preview_photos:
+            previews += find_images(path)[:4] if path.is_dir() else [path]
+        return photos, previews
+    held_out = random.Random(config.seed).sample(photos, min(4, max(0, len(photos) - config.batch_size)))
+    return [p for p in photos if p not in set(held_out)], held_out
+
+
+def distributed() -> tuple[int, int, int]:
+    """(rank, local rank, world size) under torchrun, else (0, 0, 1); initialises the process group."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 0, 1
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend)
+    return dist.get_rank(), int(os.environ.get("LOCAL_RANK", "0")), world
+
+
+# --- checkpoints -------------------------------------------------------------------------------------
+
+
+def checkpoint_dirs(out: Path) -> list[Path]:
+    """Complete checkpoints in `out`, oldest first."""
+    return sorted(p.parent for p in out.glob(f"checkpoint-*/{STATE_JSON}"))
+
+
+def save_training_checkpoint(
+    config: TrainConfig, model: TransformerNet, optimizer: torch.optim.Optimizer, step: int
+) -> Path:
+    """Write OUT/checkpoint-<step>/ atomically (Hub layout + fp32 weights, optimiser state and RNG)."""
+    folder = config.out / f"checkpoint-{step:06d}"
+    partial = config.out / f".{folder.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    save_checkpoint(model, partial)
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = optimizer.state_dict()
+    for index, values in state["state"].items():
+        tensors.update({f"optim.{index}.{k}": v.cpu().contiguous() for k, v in values.items()})
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    save_file(tensors, str(partial / STATE_TENSORS))
+    meta = {"step": step, "param_groups": state["param_groups"], "config": config.as_json()}
+    (partial / STATE_JSON).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    for old in checkpoint_dirs(config.out)[: -config.keep_checkpoints]:
+        shutil.rmtree(old)
+    return folder
+
+
+def load_training_checkpoint(folder: Path, model: TransformerNet, optimizer: torch.optim.Optimizer) -> int:
+    """Restore model, optimiser and RNG from a checkpoint folder; returns the step it was saved at."""
+    tensors = load_file(str(folder / STATE_TENSORS))
+    meta = json.loads((folder / STATE_JSON).read_text(encoding="utf-8"))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
+    per_param: dict[int, dict[str, Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            per_param.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": per_param, "param_groups": meta["param_groups"]})
+    torch.set_rng_state(tensors["rng.cpu"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
+    return int(meta["step"])
+
+
+def initialise(model: TransformerNet, folder: Path, variant: str) -> None:
+    """Copy the weights of the checkpoint in `folder` (which must be of the same variant) into `model`."""
+    try:
+        model.load_state_dict(load_checkpoint(folder).state_dict(), strict=True)
+    except RuntimeError as exc:
+        raise NSTError(f"--init {folder} is not a network of the --variant {variant} architecture") from exc
+
+
+# --- previews ----------------------------------------------------------------------------------------
+
+
+def load_previews(paths: list[Path], size: int) -> list[Image.Image]:
+    """The preview photos at `size` longest side (unreadable ones are left out)."""
+    images = []
+    for path in paths:
+        with contextlib.suppress(NSTError):
+            images.append(load_image(path, max_side=size))
+    return images
+
+
+@torch.no_grad()
+def stylise_all(model: nn.Module, images: list[Image.Image], device: torch.device) -> list[Image.Image]:
+    """The network's output for each image, one at a time (sizes differ)."""
+    was_training = model.training
+    model.eval()
+    outputs = [tensor_to_image(model(image_to_tensor(image, device))) for image in images]
+    model.train(was_training)
+    return outputs
+
+
+# --- training ----------------------------------------------------------------------------------------
+
+
+def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None) -> Path:
+    """Run the training described by `config`; returns OUT/model (the final checkpoint folder)."""
+    validate(config)
+    rank, local_rank, world = distributed()
+    device = pick_device(f"cuda:{local_rank}" if world > 1 and torch.cuda.is_available() else config.device)
+    enable_fast_math()
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    main = rank == 0
+    config.out.mkdir(parents=True, exist_ok=True)
+
+    train_paths, preview_paths = preview_sources(config)
+    dataset = PhotoDataset(train_paths, config.size, config.batch_size * world)
+    previews = load_previews(preview_paths, config.preview_size)
+
+    model = build_transformer(config.variant).to(device)
+    memory = torch.channels_last if config.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    start = 0
+    existing = checkpoint_dirs(config.out)
+    if config.resume and existing:
+        start = load_training_checkpoint(existing[-1], model, optimizer)
+    elif config.resume:
+        raise NSTError(f"--resume: no checkpoint in {config.out}")
+    elif config.init is not None:
+        initialise(model, config.init, config.variant)
+    trained: nn.Module = model
+    if world > 1:
+        trained = DistributedDataParallel(model, device_ids=[local_rank] if device.type == "cuda" else None)
+
+    encoder = load_encoder((*config.content_layers, *config.style_layers), device)
+    if config.channels_last:
+        encoder = encoder.to(memory_format=torch.channels_last)
+    loss_fn = PerceptualLoss(
+        encoder,
+        content_layers=config.content_layers,
+        style_layers=config.style_layers,
+        style_layer_weights=config.style_layer_weights,
+        content_weight=config.content_weight,
+        style_weight=config.style_weight,
+        tv_weight=config.tv_weight,
+    )
+    style_size = config.style_size or round(1.25 * config.size)
+    loss_fn.set_style([image_to_tensor(load_image(config.style, max_side=style_size), device)])
+
+    sampler = InfiniteSampler(len(dataset), config.seed, rank, world, skip=start * config.batch_size)
+    loader = DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        sampler=sampler,
+        num_workers=config.num_workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=config.num_workers > 0,
+    )
+    dtype = PRECISIONS[config.precision]
+    autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16" and device.type == "cuda")
+
+    if main and start == 0 and previews:
+        save_png(image_grid([previews]), _preview_path(config, 0))
+    sums: dict[str, float] = {}
+    window_seconds, window_images, window_steps = 0.0, 0, 0
+    data = iter(loader)  # endless: the sampler never runs out
+    model.train()
+    for step in range(start, config.steps):
+        started = time.perf_counter()
+        lr = lr_at(config, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        photos = next(data).to(device, non_blocking=True).contiguous(memory_format=memory)
+        targets = loss_fn.content_targets(photos)
+        with autocast:
+            terms = loss_fn(trained(photos), targets)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(terms["total"]).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        for name, value in terms.items():
+            sums[name] = sums.get(name, 0.0) + float(value.detach())  # waits for the GPU: honest timing
+        window_seconds += time.perf_counter() - started  # previews and checkpoints are not training time
+        window_images += photos.shape[0] * world
+        window_steps += 1
+
+        done = step + 1
+        if done % config.log_every == 0 or done == config.steps:
+            if main and on_progress:
+                means = {k: v / window_steps for k, v in sums.items()}
+                on_progress(Progress(done, config.steps, means, window_images / window_seconds, lr))
+            sums, window_seconds, window_images, window_steps = {}, 0.0, 0, 0
+        if main and previews and (done % config.preview_every == 0 or done == config.steps):
+            save_png(
+                image_grid([previews, stylise_all(model, previews, device)]), _preview_path(config, done)
+            )
+        if main and (done % config.checkpoint_every == 0 or done == config.steps):
+            save_training_checkpoint(config, model, optimizer, done)
+
+    result = finish(config, model, preview_paths, device) if main else config.out / "model"
+    if world > 1:
+        dist.destroy_process_group()
+    return result
+
+
+def _preview_path(config: TrainConfig, step: int) -> Path:
+    folder = config.out / "previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"step-{step:06d}.png"
+
+
+def finish(config: TrainConfig, model: TransformerNet, photos: list[Path], device: torch.device) -> Path:
+    """Write OUT/model/: the final network, its evaluation on the held-out photos and a model card."""
+    model.eval()
+    evaluation: EvalResult | None = None
+    if photos:
+        evaluation = evaluate_fast(model, photos, config.style, size=config.eval_size, device=device)
+    folder = config.out / "model"
+    shutil.rmtree(folder, ignore_errors=True)
+    save_checkpoint(model, folder)
+    record = {
+        "variant": config.variant,
+        "style_file": config.style.name,
+        "steps": config.steps,
+        "settings": config.as_json(),
+        "evaluation": {"fast": dataclasses.asdict(evaluation)} if evaluation else {},
+        "eval_photos": [p.name for p in photos],
+    }
+    (folder / "training.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    write_card(folder)
+    return folder
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    """TrainConfig from the command line (defaults: Johnson et al. adapted to our VGG19 losses)."""
+    d = TrainConfig(Path(), Path(), Path())
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--style", type=Path, required=True, help="the painting")
+    p.add_argument(
+        "--data", type=Path, required=True, help="folder of training photos (searched recursively)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="output folder (previews, checkpoints, model)")
+    p.add_argument("--size", type=int, default=d.size, help="training crop side in px")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="photos per step (per GPU)")
+    p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
+    p.add_argument("--schedule", default=d.schedule, choices=["constant", "cosine", "linear"])
+    p.add_argument("--warmup", type=int, default=d.warmup, help="linear warm-up steps")
+    p.add_argument("--final-lr-fraction", type=float, default=d.final_lr_fraction)
+    p.add_argument("--content-weight", type=float, default=d.content_weight)
+    p.add_argument("--style-weight", type=float, default=d.style_weight)
+    p.add_argument("--tv-weight", type=float, default=d.tv_weight)
+    p.add_argument("--content-layers", nargs="+", default=list(d.content_layers), choices=LAYERS)
+    p.add_argument("--style-layers", nargs="+", default=list(d.style_layers), choices=LAYERS)
+    p.add_argument("--style-layer-weights", nargs="+", type=float, default=None)
+    p.add_argument("--variant", default=d.variant, choices=list(VARIANTS))
+    p.add_argument("--style-size", type=int, default=None, help="painting's longest side (1.25 x --size)")
+    p.add_argument("--precision", default=d.precision, choices=list(PRECISIONS), help="autocast dtype")
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--init", type=Path, default=None, help="start from this checkpoint folder's weights")
+    p.add_argument("--preview-photos", nargs="*", type=Path, default=None, help="files or folders")
+    p.add_argument("--preview-size", type=int, default=d.preview_size)
+    p.add_argument("--preview-every", type=int, default=d.preview_every)
+    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    p.add_argument("--keep-checkpoints", type=int, default=d.keep_checkpoints)
+    p.add_argument("--log-every", type=int, default=d.log_every)
+    p.add_argument("--num-workers", type=int, default=d.num_workers, help="data-loading processes")
+    p.add_argument("--threads", type=int, default=d.threads, help="CPU threads (0 = torch default)")
+    p.add_argument("--device", default=d.device)
+    p.add_argument("--eval-size", type=int, default=d.eval_size)
+    args = vars(p.parse_args(argv))
+    if args["preview_photos"] is None:
+        args["preview_photos"] = [DEFAULT_HOLDOUT] if DEFAULT_HOLDOUT.is_dir() else []
+    for key in ("content_layers", "style_layers", "style_layer_weights"):
+        args[key] = tuple(args[key]) if args[key] is not None else None
+    return TrainConfig(**args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from nst.cli.progress import ProgressBar
+
+    config = parse_args(argv)
+    bar = ProgressBar()
+
+    def report(p: Progress) -> None:
+        terms = " ".join(f"{k} {v:.4g}" for k, v in p.losses.items())
+        bar.update(p.step, p.total, f"{terms} | {p.images_per_s:.2f} img/s | lr {p.lr:.2e}")
+
+    try:
+        folder = train(config, report)
+    except NSTError as exc:
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bar.close()
+    if os.environ.get("RANK", "0") == "0":  # torchrun: one message, not one per process
+        print(f"model written to {folder}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
