@@ -420,6 +420,30 @@ def _short(card: PresetCard) -> str:
     return card.preset.name if year in card.preset.name else f"{card.preset.name}, {year}"
 
 
+def _wire_gpu_run(
+    h: Handlers,
+    kind: str,
+    run: gr.Button,
+    stop: gr.Button,
+    inputs: list[Any],
+    outputs: list[Any],
+    status: gr.components.Component,
+) -> None:
+    """Run: arm this tab's stop flag, then the streamed GPU job (one at a time); Stop skips the queue."""
+    run.click(h.arm(kind), None, None, queue=False, api_visibility="private").then(
+        getattr(h, kind),
+        inputs,
+        outputs,
+        api_name=kind,
+        preprocess=False,
+        concurrency_id=GPU_QUEUE,
+        concurrency_limit=1,
+        show_progress="minimal",
+        show_progress_on=[status],
+    )
+    stop.click(h.stopper(kind), None, None, queue=False, api_name=f"stop_{kind}")
+
+
 def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
     engine, kind = h.engine, h.engine.kind
     defaults: QualitySettings = engine.quality_defaults()
@@ -499,18 +523,7 @@ def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
         photo, style, style_upload, style2, style2_upload, blend, strength, steps, size, preserve,
         style_layers, content_layers, tv_weight, optimizer, init, seed, style_scale, coarse_to_fine,
     ]  # fmt: skip
-    run.click(h.arm("quality"), None, None, queue=False, api_visibility="private").then(
-        h.quality,
-        inputs,
-        [result, status, recipe],
-        api_name="quality",
-        preprocess=False,
-        concurrency_id=GPU_QUEUE,
-        concurrency_limit=1,
-        show_progress="minimal",
-        show_progress_on=[status],
-    )
-    stop.click(h.stopper("quality"), None, None, queue=False, api_name="stop_quality")
+    _wire_gpu_run(h, "quality", run, stop, inputs, [result, status, recipe], status)
     gr.on(
         [size.change, steps.change, coarse_to_fine.change],
         h.expected,
@@ -556,18 +569,7 @@ def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
                 quality = _output_image("compare-quality", "Quality", height=260)
             status = gr.HTML(elem_id="compare-status")
             table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, elem_id="compare-table")
-    run.click(h.arm("compare"), None, None, queue=False, api_visibility="private").then(
-        h.compare,
-        [photo, preset],
-        [slider, fast, quality, status, table],
-        api_name="compare",
-        preprocess=False,
-        concurrency_id=GPU_QUEUE,
-        concurrency_limit=1,
-        show_progress="minimal",
-        show_progress_on=[status],
-    )
-    stop.click(h.stopper("compare"), None, None, queue=False, api_name="stop_compare")
+    _wire_gpu_run(h, "compare", run, stop, [photo, preset], [slider, fast, quality, status, table], status)
 
 
 def _credits(cards: Sequence[PresetCard]) -> None:

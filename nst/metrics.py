@@ -59,6 +59,10 @@ class Scorer:
         shape = (max(1, round(painting.width * scale)), max(1, round(painting.height * scale)))
         self.loss.set_style([image_to_tensor(painting.resize(shape, Image.Resampling.LANCZOS), self.device)])
 
+    def photo(self, source: ImageSource) -> Image.Image:
+        """A photo as scored: longest side `size` (never enlarged)."""
+        return load_image(source, max_side=self.size)
+
     @torch.no_grad()
     def score(self, output: Image.Image, photo: Image.Image) -> dict[str, float]:
         """content, style, total and ssim of `output` against `photo` (resized to the output's size)."""

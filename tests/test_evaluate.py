@@ -12,8 +12,9 @@ import torch
 from PIL import Image
 from torch import nn
 
+from nst.metrics import Scorer
 from nst.transformer import build_transformer, save_checkpoint
-from training.evaluate import EvalResult, Protocol, evaluate_fast, evaluate_quality, main, markdown_rows
+from training.evaluate import EvalResult, evaluate_fast, evaluate_quality, main, markdown_rows
 
 SIZE = 48
 
@@ -47,7 +48,7 @@ def _one_thread() -> Iterator[None]:
 def test_protocol_scores_the_photo_itself_as_perfect_content(
     photos: list[Path], style: Path, vgg_weights: Path
 ) -> None:
-    protocol = Protocol(style, SIZE)
+    protocol = Scorer(style, SIZE)
     photo = protocol.photo(photos[0])
     assert max(photo.size) == SIZE
     score = protocol.score(photo, photo)
@@ -57,7 +58,7 @@ def test_protocol_scores_the_photo_itself_as_perfect_content(
 
 
 def test_fast_and_quality_rows(photos: list[Path], style: Path, vgg_weights: Path) -> None:
-    protocol = Protocol(style, SIZE)
+    protocol = Scorer(style, SIZE)
     identity = evaluate_fast(nn.Identity(), photos, style, protocol=protocol)
     assert identity.photos == 2 and identity.content == pytest.approx(0.0, abs=1e-6)
     network = evaluate_fast(build_transformer("cpu"), photos, style, protocol=protocol)

@@ -30,21 +30,15 @@ if __package__ in (None, ""):  # run as `python training/evaluate.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
-from PIL import Image
 from torch import nn
 
 from nst.device import pick_device
-from nst.images import image_to_tensor, load_image, tensor_to_image
-from nst.losses import PerceptualLoss
-from nst.metrics import ssim
+from nst.images import image_to_tensor, tensor_to_image
+from nst.metrics import Scorer
 from nst.quality import run_quality
-from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, STYLE_WEIGHT, QualitySettings
-from nst.vgg import load_encoder
+from nst.settings import QualitySettings
 
 EVAL_SIZE = 256
-CONTENT_LAYERS = DEFAULT_CONTENT_LAYERS  # ("relu4_2",)
-STYLE_LAYERS = DEFAULT_STYLE_LAYERS  # relu1_1 ... relu5_1
-STYLE_BALANCE = STYLE_WEIGHT  # total = content + STYLE_BALANCE * style
 
 
 @dataclass(frozen=True)
@@ -57,36 +51,6 @@ class EvalResult:
     ssim: float
     seconds: float
     photos: int
-
-
-class Protocol:
-    """The fixed scorer: one painting, one size, one device."""
-
-    def __init__(self, style: Path, size: int = EVAL_SIZE, device: torch.device | str = "cpu") -> None:
-        self.size, self.device = size, torch.device(device)
-        encoder = load_encoder((*CONTENT_LAYERS, *STYLE_LAYERS), self.device)
-        self.loss = PerceptualLoss(encoder, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS)
-        painting = load_image(style)
-        scale = size / max(painting.size)
-        shape = (max(1, round(painting.width * scale)), max(1, round(painting.height * scale)))
-        self.loss.set_style([image_to_tensor(painting.resize(shape, Image.Resampling.LANCZOS), self.device)])
-
-    def photo(self, path: Path) -> Image.Image:
-        """The photo as scored: longest side `size` (never enlarged)."""
-        return load_image(path, max_side=self.size)
-
-    @torch.no_grad()
-    def score(self, output: Image.Image, photo: Image.Image) -> dict[str, float]:
-        """content, style, total and ssim of `output` (same size as `photo`)."""
-        x, p = image_to_tensor(output, self.device), image_to_tensor(photo, self.device)
-        terms = self.loss(x, self.loss.content_targets(p))
-        content, style = float(terms["content"]), float(terms["style"])
-        return {
-            "content": content,
-            "style": style,
-            "total": content + STYLE_BALANCE * style,
-            "ssim": float(ssim(x, p)[0]),
-        }
 
 
 def _mean(scores: Sequence[dict[str, float]], seconds: Sequence[float]) -> EvalResult:
@@ -102,10 +66,10 @@ def evaluate_fast(
     style: Path,
     size: int = EVAL_SIZE,
     device: torch.device | str = "cpu",
-    protocol: Protocol | None = None,
+    protocol: Scorer | None = None,
 ) -> EvalResult:
     """Score a fast network's outputs on `photos` (the network must already be on `device`)."""
-    protocol = protocol or Protocol(style, size, device)
+    protocol = protocol or Scorer(style, size, device)
     was_training = model.training
     model.eval()
     scores, seconds = [], []
@@ -125,11 +89,11 @@ def evaluate_quality(
     steps: Sequence[int],
     size: int = EVAL_SIZE,
     device: torch.device | str = "cpu",
-    protocol: Protocol | None = None,
+    protocol: Scorer | None = None,
     on_photo: Callable[[int, int], None] | None = None,
 ) -> dict[int, EvalResult]:
     """Score the quality engine after each of `steps` optimiser steps (one run per photo)."""
-    protocol = protocol or Protocol(style, size, device)
+    protocol = protocol or Scorer(style, size, device)
     wanted = sorted(set(steps))
     scores: dict[int, list[dict[str, float]]] = {n: [] for n in wanted}
     seconds: dict[int, list[float]] = {n: [] for n in wanted}
@@ -189,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --style or --preset")
     device = pick_device(args.device)
     photos = [p for arg in args.photos for p in (find_images(arg) if arg.is_dir() else [arg])]
-    protocol = Protocol(style, args.size, device)
+    protocol = Scorer(style, args.size, device)
     rows: dict[str, EvalResult] = {}
     for folder in models:
         rows[f"fast {folder.name}"] = evaluate_fast(
