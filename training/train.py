@@ -283,7 +283,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
 
     encoder = load_encoder((*config.content_layers, *config.style_layers), device)
     if config.channels_last:
-        encoder = encoder.to(memory_format=torch.channels_last)
+        encoder.channels_last()  # the encoder converts its inputs; the trained images stay contiguous
     loss_fn = PerceptualLoss(
         encoder,
         content_layers=config.content_layers,
