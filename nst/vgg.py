@@ -109,6 +109,9 @@ class VGGEncoder(nn.Module):
         if last_layer not in LAYERS:
             raise NSTError(f"Unknown VGG layer {last_layer!r}; choose from {', '.join(LAYERS)}.")
         depth = MODULE_NAMES.index(last_layer) + 1
+        convs = [i for i, name in enumerate(MODULE_NAMES[:depth]) if name.startswith("conv")]
+        if any(f"features.{i}.weight" not in state for i in convs):
+            raise ModelError(f"The loss-network weights stop before {last_layer} (a trimmed file?).")
         modules: list[nn.Module] = []
         in_channels = 3
         for index, name in enumerate(MODULE_NAMES[:depth]):

@@ -68,3 +68,18 @@ def test_refuses_non_vgg_files_and_unreadable_conventions(tmp_path: Path, capsys
     assert main([str(good), str(tmp_path / "y.safetensors"), "--input-convention", "whatever"]) == 2
     assert "not understood" in capsys.readouterr().err
     assert not (tmp_path / "y.safetensors").exists()
+
+
+def test_up_to_keeps_only_the_layers_an_encoder_needs(tmp_path: Path) -> None:
+    source = tmp_path / "vgg19.safetensors"
+    save_file(_state(), str(source))
+    target = tmp_path / "trimmed.safetensors"
+    assert main([str(source), str(target), "--up-to", "relu1_2"]) == 0
+
+    read, convention = _read_weights(target)
+    assert set(read) == {"features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"}
+    assert (
+        VGGEncoder(read, convention, "relu1_2")(torch.rand(1, 3, 8, 8), ["relu1_2"])["relu1_2"].shape[1] == 64
+    )
+    with pytest.raises(ModelError, match="stop before relu2_1"):
+        VGGEncoder(read, convention, "relu2_1")  # conv2_1 was left out

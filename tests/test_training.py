@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from nst.errors import NSTError
 from nst.transformer import TransformerNet, build_transformer, save_checkpoint
 from training import train as train_module
 from training.data import DatasetError, InfiniteSampler, PhotoDataset, find_images
-from training.train import Progress, TrainConfig, checkpoint_dirs, parse_args, train
+from training.train import Progress, TrainConfig, checkpoint_dirs, lr_at, parse_args, train
 
 
 def _photos(folder: Path, count: int) -> Path:
@@ -112,6 +114,28 @@ def test_resume_continues_from_the_saved_step_exactly(
     for key in a:
         if not key.startswith("rng."):
             torch.testing.assert_close(a[key], b[key], msg=key)
+
+
+def test_time_budget_ends_the_run_and_writes_the_model(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path
+) -> None:
+    reports: list[Progress] = []
+    out = tmp_path / "budget"
+    config = _config(photos, style, out, steps=1000, minutes=1e-6, schedule="cosine", preview_every=1000)
+    model_dir = train(config, reports.append)
+
+    assert [r.step for r in reports] == [1]  # the first step used up the budget
+    assert [p.name for p in checkpoint_dirs(out)] == ["checkpoint-000001"]
+    assert json.loads((model_dir / "training.json").read_text(encoding="utf-8"))["steps"] == 1
+
+
+def test_learning_rate_follows_steps_or_minutes_whichever_is_further() -> None:
+    config = TrainConfig(Path(), Path(), Path(), steps=100, lr=1.0, minutes=10, final_lr_fraction=0.0)
+    assert lr_at(config, 0, elapsed_s=0) == pytest.approx(1.0)
+    assert lr_at(config, 50, elapsed_s=0) == pytest.approx(0.5)  # half the steps: cosine midpoint
+    assert lr_at(config, 0, elapsed_s=300) == pytest.approx(0.5)  # half the minutes
+    assert lr_at(config, 10, elapsed_s=540) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.9)))
+    assert lr_at(config, 10, elapsed_s=6000) == pytest.approx(0.0)  # past the budget: the floor
 
 
 def test_unreadable_files_are_skipped_with_one_warning_each(photos: Path) -> None:

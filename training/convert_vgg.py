@@ -5,6 +5,8 @@ dropped), stores it as fp16 safetensors and records in the metadata how the netw
 
     python training/convert_vgg.py vgg19-dcbb9e9d.pth vgg19-torchvision.fp16.safetensors \
         --input-convention torchvision --source "torchvision.models.vgg19 IMAGENET1K_V1"
+
+`--up-to relu5_1` keeps only the layers a loss up to relu5_1 needs: a smaller file to carry to a GPU box.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from nst.errors import ModelError
-from nst.vgg import InputConvention
+from nst.vgg import LAYERS, MODULE_NAMES, InputConvention
 
 CONVENTIONS = {
     "caffe": "BGR, 0-255, mean-subtracted [103.939, 116.779, 123.68]",
@@ -57,7 +59,17 @@ def feature_tensors(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return kept
 
 
-def convert(source: Path, target: Path, convention: str, origin: str) -> dict[str, str]:
+def up_to(tensors: dict[str, Tensor], layer: str) -> dict[str, Tensor]:
+    """The tensors an encoder ending at `layer` needs (a smaller file to carry to a training machine)."""
+    if layer not in LAYERS:
+        raise ModelError(f"Unknown VGG layer {layer!r}; choose from {', '.join(LAYERS)}.")
+    depth = MODULE_NAMES.index(layer)
+    return {key: value for key, value in tensors.items() if int(key.split(".")[1]) < depth}
+
+
+def convert(
+    source: Path, target: Path, convention: str, origin: str, last_layer: str | None = None
+) -> dict[str, str]:
     """Write `target` from `source`; returns its metadata. `convention`: a CONVENTIONS key or a text."""
     text = CONVENTIONS.get(convention, convention)
     InputConvention.parse(text)  # refuse what nst.vgg could not read back
@@ -68,7 +80,11 @@ def convert(source: Path, target: Path, convention: str, origin: str) -> dict[st
         "stored_dtype": "float16",
         "input": text,
     }
-    save_file(feature_tensors(read_state(source)), str(target), metadata=metadata)
+    tensors = feature_tensors(read_state(source))
+    if last_layer is not None:
+        tensors = up_to(tensors, last_layer)
+        metadata["last_layer"] = last_layer
+    save_file(tensors, str(target), metadata=metadata)
     return metadata
 
 
@@ -82,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"{' | '.join(CONVENTIONS)} or a description such as {CONVENTIONS['caffe']!r}",
     )
     parser.add_argument("--source", dest="origin", default="", help="where the weights came from")
+    parser.add_argument("--up-to", choices=LAYERS, help="keep only the layers up to this one (smaller file)")
     args = parser.parse_args(argv)
     try:
-        metadata = convert(args.source, args.target, args.input_convention, args.origin)
+        metadata = convert(args.source, args.target, args.input_convention, args.origin, args.up_to)
     except (ModelError, OSError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     protocol = Scorer(style, args.size, device)
     rows: dict[str, EvalResult] = {}
     for folder in models:
-        rows[f"fast {folder.name}"] = evaluate_fast(
+        name = folder.parent.name if folder.name == "model" else folder.name  # a training run's OUT/model
+        rows[f"fast {name}"] = evaluate_fast(
             load_checkpoint(folder).to(device), photos, style, protocol=protocol
         )
     if args.quality_steps:

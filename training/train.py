@@ -64,6 +64,7 @@ class TrainConfig:
     size: int = 256
     batch_size: int = 4
     steps: int = 2000
+    minutes: float | None = None  # wall-clock budget: training ends at whichever of steps/minutes comes first
     lr: float = 1e-3
     schedule: str = "cosine"  # "constant" | "cosine" | "linear" decay to lr * final_lr_fraction
     warmup: int = 0
@@ -131,11 +132,17 @@ def validate(config: TrainConfig) -> None:
             raise NSTError(message)
 
 
-def lr_at(config: TrainConfig, step: int) -> float:
-    """Learning rate for optimiser step `step` (0-based): linear warm-up, then the chosen decay."""
+def lr_at(config: TrainConfig, step: int, elapsed_s: float = 0.0) -> float:
+    """Learning rate for optimiser step `step` (0-based): linear warm-up, then the chosen decay.
+
+    With a time budget the decay follows whichever of steps or minutes is further used up, so a run that
+    ends on the clock still ends at the schedule's floor.
+    """
     if step < config.warmup:
         return config.lr * (step + 1) / config.warmup
     progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    if config.minutes is not None:
+        progress = min(1.0, max(progress, elapsed_s / (60 * config.minutes)))
     floor = config.final_lr_fraction
     if config.schedule == "cosine":
         return config.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
@@ -175,7 +182,7 @@ def checkpoint_dirs(out: Path) -> list[Path]:
 
 
 def save_training_checkpoint(
-    config: TrainConfig, model: TransformerNet, optimizer: torch.optim.Optimizer, step: int
+    config: TrainConfig, model: TransformerNet, optimizer: torch.optim.Optimizer, step: int, elapsed_s: float
 ) -> Path:
     """Write OUT/checkpoint-<step>/ atomically (Hub layout + fp32 weights, optimiser state and RNG)."""
     folder = config.out / f"checkpoint-{step:06d}"
@@ -190,7 +197,12 @@ def save_training_checkpoint(
     if torch.cuda.is_available():
         tensors["rng.cuda"] = torch.cuda.get_rng_state()
     save_file(tensors, str(partial / STATE_TENSORS))
-    meta = {"step": step, "param_groups": state["param_groups"], "config": config.as_json()}
+    meta = {
+        "step": step,
+        "elapsed_s": elapsed_s,
+        "param_groups": state["param_groups"],
+        "config": config.as_json(),
+    }
     (partial / STATE_JSON).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
@@ -199,8 +211,10 @@ def save_training_checkpoint(
     return folder
 
 
-def load_training_checkpoint(folder: Path, model: TransformerNet, optimizer: torch.optim.Optimizer) -> int:
-    """Restore model, optimiser and RNG from a checkpoint folder; returns the step it was saved at."""
+def load_training_checkpoint(
+    folder: Path, model: TransformerNet, optimizer: torch.optim.Optimizer
+) -> tuple[int, float]:
+    """Restore model, optimiser and RNG from a checkpoint folder; returns (step, seconds trained so far)."""
     tensors = load_file(str(folder / STATE_TENSORS))
     meta = json.loads((folder / STATE_JSON).read_text(encoding="utf-8"))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
@@ -213,7 +227,7 @@ def load_training_checkpoint(folder: Path, model: TransformerNet, optimizer: tor
     torch.set_rng_state(tensors["rng.cpu"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
-    return int(meta["step"])
+    return int(meta["step"]), float(meta.get("elapsed_s", 0.0))
 
 
 def initialise(model: TransformerNet, folder: Path, variant: str) -> None:
@@ -269,10 +283,10 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     memory = torch.channels_last if config.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    start = 0
+    start, elapsed_before = 0, 0.0
     existing = checkpoint_dirs(config.out)
     if config.resume and existing:
-        start = load_training_checkpoint(existing[-1], model, optimizer)
+        start, elapsed_before = load_training_checkpoint(existing[-1], model, optimizer)
     elif config.resume:
         raise NSTError(f"--resume: no checkpoint in {config.out}")
     elif config.init is not None:
@@ -311,13 +325,14 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
 
     if main and start == 0 and previews:
         save_png(image_grid([previews]), _preview_path(config, 0))
-    sums: dict[str, float] = {}
-    window_seconds, window_images, window_steps = 0.0, 0, 0
+    sums: Tensor | None = None  # loss terms summed on the device since the last report (no per-step sync)
+    window_images, window_steps = 0, 0
     data = iter(loader)  # endless: the sampler never runs out
     model.train()
-    for step in range(start, config.steps):
-        started = time.perf_counter()
-        lr = lr_at(config, step)
+    loop_started = window_started = time.perf_counter()
+    step, elapsed, last = start, elapsed_before, start >= config.steps
+    while not last:
+        lr = lr_at(config, step, elapsed)
         for group in optimizer.param_groups:
             group["lr"] = lr
         photos = next(data).to(device, non_blocking=True).contiguous(memory_format=memory)
@@ -328,29 +343,46 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         scaler.scale(terms["total"]).backward()
         scaler.step(optimizer)
         scaler.update()
-        for name, value in terms.items():
-            sums[name] = sums.get(name, 0.0) + float(value.detach())  # waits for the GPU: honest timing
-        window_seconds += time.perf_counter() - started  # previews and checkpoints are not training time
+        values = torch.stack([value.detach().float() for value in terms.values()])
+        sums = values if sums is None else sums + values
         window_images += photos.shape[0] * world
         window_steps += 1
 
-        done = step + 1
-        if done % config.log_every == 0 or done == config.steps:
+        step += 1
+        elapsed = elapsed_before + time.perf_counter() - loop_started
+        if config.minutes is not None:
+            elapsed = _from_rank0(elapsed, device, world)
+        last = step >= config.steps or (config.minutes is not None and elapsed >= 60 * config.minutes)
+        if step % config.log_every == 0 or last:
+            means = (sums / window_steps).tolist()  # waits for the device: the window's time is honest
+            seconds = time.perf_counter() - window_started
             if main and on_progress:
-                means = {k: v / window_steps for k, v in sums.items()}
-                on_progress(Progress(done, config.steps, means, window_images / window_seconds, lr))
-            sums, window_seconds, window_images, window_steps = {}, 0.0, 0, 0
-        if main and previews and (done % config.preview_every == 0 or done == config.steps):
+                losses = dict(zip(terms, means, strict=True))
+                on_progress(Progress(step, config.steps, losses, window_images / seconds, lr))
+            sums, window_images, window_steps = None, 0, 0
+            window_started = time.perf_counter()
+        paused = time.perf_counter()
+        if main and previews and (step % config.preview_every == 0 or last):
             save_png(
-                image_grid([previews, stylise_all(model, previews, device)]), _preview_path(config, done)
+                image_grid([previews, stylise_all(model, previews, device)]), _preview_path(config, step)
             )
-        if main and (done % config.checkpoint_every == 0 or done == config.steps):
-            save_training_checkpoint(config, model, optimizer, done)
+        if main and (step % config.checkpoint_every == 0 or last):
+            save_training_checkpoint(config, model, optimizer, step, elapsed)
+        window_started += time.perf_counter() - paused  # previews and checkpoints are not training time
 
-    result = finish(config, model, preview_paths, device) if main else config.out / "model"
+    result = finish(config, model, preview_paths, device, step) if main else config.out / "model"
     if world > 1:
         dist.destroy_process_group()
     return result
+
+
+def _from_rank0(value: float, device: torch.device, world: int) -> float:
+    """`value` as rank 0 has it, so every rank takes the same learning rate and stopping decision."""
+    if world == 1:
+        return value
+    shared = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.broadcast(shared, 0)
+    return float(shared)
 
 
 def _preview_path(config: TrainConfig, step: int) -> Path:
@@ -359,7 +391,9 @@ def _preview_path(config: TrainConfig, step: int) -> Path:
     return folder / f"step-{step:06d}.png"
 
 
-def finish(config: TrainConfig, model: TransformerNet, photos: list[Path], device: torch.device) -> Path:
+def finish(
+    config: TrainConfig, model: TransformerNet, photos: list[Path], device: torch.device, steps: int
+) -> Path:
     """Write OUT/model/: the final network, its evaluation on the held-out photos and a model card."""
     model.eval()
     evaluation: EvalResult | None = None
@@ -371,7 +405,7 @@ def finish(config: TrainConfig, model: TransformerNet, photos: list[Path], devic
     record = {
         "variant": config.variant,
         "style_file": config.style.name,
-        "steps": config.steps,
+        "steps": steps,
         "settings": config.as_json(),
         "evaluation": {"fast": dataclasses.asdict(evaluation)} if evaluation else {},
         "eval_photos": [p.name for p in photos],
@@ -396,6 +430,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--size", type=int, default=d.size, help="training crop side in px")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="photos per step (per GPU)")
     p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--minutes", type=float, default=None, help="time budget (stops at it or --steps)")
     p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
     p.add_argument("--schedule", default=d.schedule, choices=["constant", "cosine", "linear"])
     p.add_argument("--warmup", type=int, default=d.warmup, help="linear warm-up steps")
