@@ -37,7 +37,7 @@ def test_parallel_runs_are_logged_trained_and_shipped_with_their_cards(
         }
         TransformerNet.from_pretrained(folder)
         settings = json.loads((folder / "training.json").read_text())["settings"]
-        assert settings["style_weight"] == STYLE_WEIGHTS[name] and settings["content_layers"] == ["relu4_2"]
+        assert settings["style_weight"] == STYLE_WEIGHTS[name] and settings["content_layers"] == ["relu2_2"]
         assert settings["size"] == 64 and settings["minutes"] == 0.0  # --extra came last; budget per run
         preset = get_preset(name.removesuffix("-cpu"))
         assert f"{preset.artist}, *{preset.painting}*" in (folder / "README.md").read_text()
