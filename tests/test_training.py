@@ -180,7 +180,7 @@ def test_sampler_is_sharded_and_resumable() -> None:
 
 def test_command_line_defaults(tmp_path: Path) -> None:
     config = parse_args(["--style", "s.jpg", "--data", "d", "--out", str(tmp_path), "--precision", "bf16"])
-    assert config.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    assert config.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
     assert config.content_layers == ("relu2_2",)
     assert (config.variant, config.precision, config.resume) == ("standard", "bf16", False)
 

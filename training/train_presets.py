@@ -28,8 +28,8 @@ from nst.presets import bundled_folder, get_preset, list_presets, model_id
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE
 from training.card import RECORD_FILE, write_card
 
-# On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu5_1 as the
-# evaluation scores it, TV 10, cosine decay), per machine:
+# On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu4_1, TV 10,
+# cosine decay), per machine:
 RECIPES = {
     "gpu": {"--precision": ["bf16"], "--channels-last": [], "--size": ["256"], "--batch-size": ["8"],
             "--lr": ["1e-3"], "--warmup": ["100"], "--num-workers": ["2"], "--preview-every": ["1000"],
