@@ -82,3 +82,11 @@ def test_command_line_json(
     rows = json.loads(capsys.readouterr().out)
     assert list(rows) == ["fast net", "quality@2"]
     assert set(rows["fast net"]) == {f for f in EvalResult.__dataclass_fields__}
+
+
+def test_command_line_reports_a_missing_painting_in_one_line(
+    tmp_path: Path, photos: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--style", str(tmp_path / "missing.jpg"), "--photos", str(photos[0]), "--quality-steps"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and "missing.jpg" in err and "Traceback" not in err

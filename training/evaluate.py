@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from nst.device import pick_device
+from nst.errors import NSTError
 from nst.images import image_to_tensor, tensor_to_image
 from nst.metrics import Scorer
 from nst.quality import run_quality
@@ -138,7 +139,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     args = parser.parse_args(argv)
+    try:
+        rows = _evaluate(args, parser)
+    except NSTError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({name: dataclasses.asdict(r) for name, r in rows.items()}, indent=2))
+    else:
+        print("\n".join(markdown_rows(rows)))
+    return 0
 
+
+def _evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, EvalResult]:
+    """The rows the command line asked for."""
     from nst.transformer import load_checkpoint
     from training.data import find_images
 
@@ -163,11 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quality_steps:
         for steps, result in evaluate_quality(photos, style, args.quality_steps, protocol=protocol).items():
             rows[f"quality@{steps}"] = result
-    if args.json:
-        print(json.dumps({name: dataclasses.asdict(r) for name, r in rows.items()}, indent=2))
-    else:
-        print("\n".join(markdown_rows(rows)))
-    return 0
+    return rows
 
 
 if __name__ == "__main__":
