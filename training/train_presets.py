@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python training/train_presets.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nst.presets import bundled_folder, get_preset, list_presets, model_id
-from nst.transformer import CONFIG_FILE, WEIGHTS_FILE
+from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
 from training.card import RECORD_FILE, write_card
 
 # On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu4_1, TV 10,
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     for preset_id, variant in runs:
         name = model_id(preset_id, variant)
         minutes = args.minutes if args.parallel else args.minutes * SHARE[variant] / total_share
-        init = bundled_folder(name) if args.init_bundled else None
+        init = Path(display_path(bundled_folder(name))) if args.init_bundled else None  # cards: no home path
         style = args.styles_dir / get_preset(preset_id).style_file
         command = train_command(style, args.data, args.out / name, variant, args.recipe, minutes, init)
         commands.append((preset_id, name, [*command, *shlex.split(args.extra)]))
