@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from nst.settings import ENV_STYLES_DIR, ENV_VGG_WEIGHTS, SHARED_DIR, VGG_SHARED_PATH, use_local_data
 
@@ -35,6 +37,15 @@ def vgg_weights(shared_dir: Path) -> Path:
     env = os.environ.get(ENV_VGG_WEIGHTS)
     path = Path(env) if env else shared_dir / VGG_SHARED_PATH
     return _need(path, "VGG19 weights")
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Tiny tensors run faster (and steadier on a busy machine) on one thread; restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session", autouse=True)

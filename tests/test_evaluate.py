@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from torch import nn
 
@@ -36,13 +34,7 @@ def style(styles_dir: Path) -> Path:
     return styles_dir / "van-gogh_starry-night.jpg"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny tensors run faster (and steadier on a busy machine) on one thread; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_protocol_scores_the_photo_itself_as_perfect_content(
@@ -85,7 +77,7 @@ def test_command_line_json(
 
 
 def test_command_line_reports_a_missing_painting_in_one_line(
-    tmp_path: Path, photos: list[Path], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, photos: list[Path], vgg_weights: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["--style", str(tmp_path / "missing.jpg"), "--photos", str(photos[0]), "--quality-steps"])
     err = capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +41,7 @@ def style(styles_dir: Path) -> Path:
     return styles_dir / "hokusai_great-wave.jpg"
 
 
-@pytest.fixture(autouse=True)
-def _restore_threads() -> Iterator[None]:
-    """The runs below use one thread (tiny tensors: faster, and steady on a busy machine); undo that after."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _config(photos: Path, style: Path, out: Path, **overrides: object) -> TrainConfig:

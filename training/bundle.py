@@ -45,8 +45,10 @@ def bundle(
     for folder in ("styles", "holdout", "photos"):
         (out / folder).mkdir(parents=True)
     convert(vgg, out / VGG_FILE, convention, f"{vgg.name}, up to {last_layer}", last_layer)
-    for path in [*styles, *find_images(holdout)]:
-        shutil.copy2(path, out / ("styles" if path in styles else "holdout") / path.name)
+    for path in styles:
+        shutil.copy2(path, out / "styles" / path.name)
+    for path in find_images(holdout):
+        shutil.copy2(path, out / "holdout" / path.name)
     used = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     photos = find_images(data)
     random.Random(0).shuffle(photos)
