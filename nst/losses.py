@@ -73,16 +73,23 @@ class StyleLoss(nn.Module):
             for name in self.layers
         }
 
-    def forward(self, features: Mapping[str, Tensor]) -> Tensor:
+    def set_bank(self, style_features: Sequence[Mapping[str, Tensor]]) -> None:
+        """One target per style image, picked per sample by `forward(..., style_ids)` (multi-style runs)."""
+        self.targets = {
+            name: torch.cat([gram_matrix(f[name]) for f in style_features]).detach() for name in self.layers
+        }
+
+    def forward(self, features: Mapping[str, Tensor], style_ids: Tensor | None = None) -> Tensor:
         if not self.targets:
             raise RuntimeError("StyleLoss.set_targets must be called before use")
-        terms = [
-            w
-            * relative_mse(
-                gram_matrix(features[name]), self.targets[name].expand(features[name].shape[0], -1, -1)
-            )
-            for name, w in zip(self.layers, self.layer_weights, strict=True)
-        ]
+        terms = []
+        for name, w in zip(self.layers, self.layer_weights, strict=True):
+            target = self.targets[name]
+            if style_ids is None:
+                target = target.expand(features[name].shape[0], -1, -1)
+            else:
+                target = target.index_select(0, style_ids)
+            terms.append(w * relative_mse(gram_matrix(features[name]), target))
         return torch.stack(terms).sum(dim=0)
 
 

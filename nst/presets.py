@@ -19,6 +19,7 @@ from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings, env_path
 
 REGISTRY_PATH = STYLES_ROOT / "presets.toml"
 VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu"}  # model id = preset id + suffix
+MULTI_MODEL_ID = "presets-multi"  # the multi-style network that blends presets (styles/presets-multi/)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class ModelSource:
 
 
 @functools.cache
-def _registry() -> tuple[str, dict[str, Preset]]:
-    """(Hub style-image file name, presets by id in registry order), parsed once."""
+def _registry() -> tuple[str, dict[str, Preset], dict[str, str]]:
+    """(Hub style-image file name, presets by id in registry order, the multi-style network's repo), parsed
+    once."""
     data = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
     quality_fields = {field.name for field in dataclasses.fields(QualitySettings)}
     presets: dict[str, Preset] = {}
@@ -65,7 +67,7 @@ def _registry() -> tuple[str, dict[str, Preset]]:
                 f"{REGISTRY_PATH.name}: preset '{entry['id']}' has unknown quality settings {unknown}"
             )
         presets[entry["id"]] = Preset(**entry)
-    return data["hub_style_file"], presets
+    return data["hub_style_file"], presets, dict(data["multi"])
 
 
 def list_presets() -> list[Preset]:
@@ -99,6 +101,11 @@ def model_source(model_id: str) -> ModelSource:
     """Bundled folder, Hub repo and revision of a preset model id or of a Hub repo id ("org/name")."""
     if "/" in model_id:
         return ModelSource(model_id, None, model_id, None, None, None)
+    if model_id == MULTI_MODEL_ID:
+        multi = _registry()[2]
+        return ModelSource(
+            model_id, bundled_folder(model_id), multi["repo_id"], multi.get("revision"), None, None
+        )
     cpu_suffix = VARIANT_SUFFIXES["cpu"]
     variant = "cpu" if model_id.endswith(cpu_suffix) else "standard"
     preset = get_preset(model_id.removesuffix(cpu_suffix) if variant == "cpu" else model_id)

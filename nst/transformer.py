@@ -58,10 +58,12 @@ Load with `nst.transformer.TransformerNet.from_pretrained(repo_or_folder)`.
 
 
 class _NormPass:
-    """Instance-norm statistics for one forward pass: computed from the input (and recorded), or replayed."""
+    """One forward pass's instance-norm state: statistics computed from the input (and recorded) or replayed,
+    and for a multi-style network the (N, styles) or (1, styles) mix of style embeddings to apply."""
 
-    def __init__(self, frozen: NormStats | None = None) -> None:
+    def __init__(self, frozen: NormStats | None = None, mix: Tensor | None = None) -> None:
         self.frozen = frozen
+        self.mix = mix
         self.recorded: NormStats = []
 
     def stats(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -78,18 +80,33 @@ class _NormPass:
 
 
 class InstanceNorm(nn.Module):
-    """Affine instance norm whose statistics come from a `_NormPass` (so they can be frozen for tiling)."""
+    """Affine instance norm whose statistics come from a `_NormPass` (so they can be frozen for tiling).
 
-    def __init__(self, channels: int, eps: float = 1e-5) -> None:
+    With `styles` > 0 it is a conditional instance norm (Dumoulin et al. 2017): one scale/shift row per
+    style, mixed per image by the pass's style mix. Everything else in the network is shared by all styles.
+    """
+
+    def __init__(self, channels: int, styles: int = 0, eps: float = 1e-5) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
+        shape = (styles, channels) if styles else (channels,)
+        self.weight = nn.Parameter(torch.ones(shape))
+        self.bias = nn.Parameter(torch.zeros(shape))
         self.eps = eps
+
+    def affine(self, mix: Tensor | None) -> tuple[Tensor, Tensor]:
+        """(scale, shift) as (1 or N, C, 1, 1): fixed, or the style mix of the conditional rows."""
+        if self.weight.dim() == 1:
+            return self.weight.view(1, -1, 1, 1), self.bias.view(1, -1, 1, 1)
+        if mix is None:
+            raise ValueError("a multi-style network needs a style mix (which preset, or which blend)")
+        mix = mix.to(self.weight)
+        return (mix @ self.weight)[:, :, None, None], (mix @ self.bias)[:, :, None, None]
 
     def forward(self, x: Tensor, norms: _NormPass) -> Tensor:
         mean, var = norms.stats(x)
-        scale = self.weight.view(1, -1, 1, 1) * torch.rsqrt(var.float() + self.eps)
-        shift = self.bias.view(1, -1, 1, 1) - mean * scale
+        weight, bias = self.affine(norms.mix)
+        scale = weight * torch.rsqrt(var.float() + self.eps)
+        shift = bias - mean * scale
         return torch.addcmul(shift.to(x.dtype), x, scale.to(x.dtype))
 
 
@@ -147,13 +164,15 @@ def upsample_conv(x: Tensor, conv: nn.Conv2d) -> Tensor:
 class ConvBlock(nn.Module):
     """[nearest 2x upsample] -> reflection-padded conv -> instance norm -> ReLU."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1, upsample: bool = False) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int, stride: int = 1, upsample: bool = False, styles: int = 0
+    ) -> None:
         super().__init__()
         if upsample and (kernel, stride) != (3, 1):
             raise ValueError("upsampling blocks use 3x3 convolutions with stride 1")
         self.upsample = upsample
         self.conv = _conv(c_in, c_out, kernel, stride)
-        self.norm = InstanceNorm(c_out)
+        self.norm = InstanceNorm(c_out, styles)
 
     def forward(self, x: Tensor, norms: _NormPass) -> Tensor:
         x = upsample_conv(x, self.conv) if self.upsample else self.conv(x)
@@ -163,12 +182,12 @@ class ConvBlock(nn.Module):
 class ResidualBlock(nn.Module):
     """x + IN(conv(ReLU(IN(conv(x))))), as in Johnson et al. (no ReLU after the sum)."""
 
-    def __init__(self, channels: int, depthwise: bool = False) -> None:
+    def __init__(self, channels: int, depthwise: bool = False, styles: int = 0) -> None:
         super().__init__()
         self.conv1 = _res_conv(channels, depthwise)
-        self.norm1 = InstanceNorm(channels)
+        self.norm1 = InstanceNorm(channels, styles)
         self.conv2 = _res_conv(channels, depthwise)
-        self.norm2 = InstanceNorm(channels)
+        self.norm2 = InstanceNorm(channels, styles)
 
     def forward(self, x: Tensor, norms: _NormPass) -> Tensor:
         y = F.relu(self.norm1(self.conv1(x), norms), inplace=True)
@@ -189,7 +208,9 @@ class TransformerNet(
 
     `channels[0]` is the full-resolution width; each further entry adds a stride-2 stage, and the residual
     blocks run at the last one (1/2**(len(channels)-1) resolution). `outer_kernel` is the kernel size of the
-    first and last convs; `depthwise` makes the residual convs depthwise-separable.
+    first and last convs; `depthwise` makes the residual convs depthwise-separable. With `styles` > 0 every
+    instance norm is conditional: one network for that many styles (`style_names` says which, in row order),
+    run with a style mix (`forward(x, mix=...)`); `export_style` fixes a mix into a single-style network.
     """
 
     def __init__(
@@ -198,6 +219,8 @@ class TransformerNet(
         num_res_blocks: int = 5,
         outer_kernel: int = 9,
         depthwise: bool = False,
+        styles: int = 0,
+        style_names: Sequence[str] = (),
     ) -> None:
         super().__init__()
         channels = [int(c) for c in channels]
@@ -207,23 +230,68 @@ class TransformerNet(
             raise ValueError(f"num_res_blocks must be between 0 and 32, got {num_res_blocks}")
         if outer_kernel % 2 == 0 or not 1 <= outer_kernel <= 15:
             raise ValueError(f"outer_kernel must be odd and between 1 and 15, got {outer_kernel}")
+        if not 0 <= styles <= 64:
+            raise ValueError(f"styles must be between 0 and 64, got {styles}")
+        if style_names and len(style_names) != styles:
+            raise ValueError(f"style_names must name all {styles} styles, got {list(style_names)}")
+        self.styles, self.style_names = styles, tuple(str(name) for name in style_names)
+        self._channels, self._num_res_blocks = channels, num_res_blocks
+        self._outer_kernel, self._depthwise = outer_kernel, depthwise
         stages = list(itertools.pairwise(channels))
-        self.stem = ConvBlock(3, channels[0], outer_kernel)
-        self.down = nn.ModuleList(ConvBlock(a, b, 3, stride=2) for a, b in stages)
-        self.res = nn.ModuleList(ResidualBlock(channels[-1], depthwise) for _ in range(num_res_blocks))
-        self.up = nn.ModuleList(ConvBlock(b, a, 3, upsample=True) for a, b in reversed(stages))
+        self.stem = ConvBlock(3, channels[0], outer_kernel, styles=styles)
+        self.down = nn.ModuleList(ConvBlock(a, b, 3, stride=2, styles=styles) for a, b in stages)
+        blocks = range(num_res_blocks)
+        self.res = nn.ModuleList(ResidualBlock(channels[-1], depthwise, styles) for _ in blocks)
+        self.up = nn.ModuleList(ConvBlock(b, a, 3, upsample=True, styles=styles) for a, b in reversed(stages))
         self.head = _conv(channels[0], 3, outer_kernel)
         self.factor = 2 ** len(stages)  # input sides are padded to a multiple of this
 
-    def forward(self, x: Tensor, norm_stats: NormStats | None = None) -> Tensor:
-        """Stylise `x`; with `norm_stats` (from `norm_stats()`), use those instead of x's own statistics."""
-        return self._run(x, _NormPass(norm_stats))
+    def forward(self, x: Tensor, norm_stats: NormStats | None = None, mix: Tensor | None = None) -> Tensor:
+        """Stylise `x`; with `norm_stats` (from `norm_stats()`), use those instead of x's own statistics.
 
-    def norm_stats(self, x: Tensor) -> NormStats:
+        `mix` (multi-style networks only): style weights, (styles,) for the whole batch or (N, styles) per
+        image; a one-hot row is one preset, other rows blend presets.
+        """
+        return self._run(x, _NormPass(norm_stats, self._mix(mix)))
+
+    def norm_stats(self, x: Tensor, mix: Tensor | None = None) -> NormStats:
         """The instance-norm statistics of a forward pass over `x`, to replay on tiles of a larger image."""
-        norms = _NormPass()
+        norms = _NormPass(mix=self._mix(mix))
         self._run(x, norms)
         return norms.recorded
+
+    def _mix(self, mix: Tensor | None) -> Tensor | None:
+        if mix is None:
+            return None
+        if not self.styles:
+            raise ValueError("a style mix only applies to a multi-style network")
+        mix = mix.float().unsqueeze(0) if mix.dim() == 1 else mix.float()
+        if mix.shape[-1] != self.styles:
+            raise ValueError(f"the style mix needs {self.styles} weights, got {mix.shape[-1]}")
+        return mix
+
+    @torch.no_grad()
+    def export_style(self, mix: Tensor) -> TransformerNet:
+        """An ordinary (single-style) network equal to this one run with the fixed style `mix`."""
+        weights = self._mix(mix)
+        if weights is None or weights.shape[0] != 1:
+            raise ValueError("export one style mix at a time")
+        single = TransformerNet(**self.architecture()).to(self.head.weight.device)
+        state = {}
+        for name, value in self.state_dict().items():
+            owner = self.get_submodule(name.rsplit(".", 1)[0])
+            state[name] = (weights.to(value) @ value)[0] if isinstance(owner, InstanceNorm) else value
+        single.load_state_dict(state, strict=True)
+        return single.train(self.training)
+
+    def architecture(self) -> dict[str, Any]:
+        """The constructor settings of this network's single-style counterpart."""
+        return {
+            "channels": self._channels,
+            "num_res_blocks": self._num_res_blocks,
+            "outer_kernel": self._outer_kernel,
+            "depthwise": self._depthwise,
+        }
 
     def _run(self, x: Tensor, norms: _NormPass) -> Tensor:
         height, width = x.shape[-2:]
@@ -285,6 +353,10 @@ def save_checkpoint(model: TransformerNet, folder: str | os.PathLike[str], **car
     """Write `model` to `folder` as config.json + fp16 model.safetensors + README.md (model card)."""
     folder = Path(folder)
     half = copy.deepcopy(model).to(device="cpu", dtype=torch.float16)
+    if not model.styles and isinstance(half._hub_mixin_config, dict):  # single-style: today's config.json
+        half._hub_mixin_config = {
+            k: v for k, v in half._hub_mixin_config.items() if k not in ("styles", "style_names")
+        }
     half.save_pretrained(folder, model_card_kwargs=card_kwargs)
     return folder
 

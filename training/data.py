@@ -48,10 +48,14 @@ def usable_images(paths: list[Path]) -> list[Path]:
     return usable
 
 
-def random_crop(image: Image.Image, size: int, rng: random.Random) -> Image.Image:
-    """A random square of CROP_SCALE × the short side, resized to `size`, flipped half the time."""
+def random_crop(image: Image.Image, size: int, rng: random.Random, native: bool = False) -> Image.Image:
+    """A random square of CROP_SCALE × the short side, resized to `size`, flipped half the time.
+
+    `native`: a `size` square at the photo's own scale instead (no resizing unless the photo is smaller),
+    so a small crop costs less without shrinking what it shows relative to the painting's motifs.
+    """
     short = min(image.size)
-    side = max(1, round(short * rng.uniform(*CROP_SCALE)))
+    side = min(size, short) if native else max(1, round(short * rng.uniform(*CROP_SCALE)))
     left, top = rng.randint(0, image.width - side), rng.randint(0, image.height - side)
     crop = image.resize((size, size), Image.Resampling.BICUBIC, box=(left, top, left + side, top + side))
     return crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if rng.random() < 0.5 else crop
@@ -60,8 +64,8 @@ def random_crop(image: Image.Image, size: int, rng: random.Random) -> Image.Imag
 class PhotoDataset(Dataset[Tensor]):
     """The readable ones of `paths`, indexed by (photo index, crop seed) pairs from `InfiniteSampler`."""
 
-    def __init__(self, paths: list[Path], size: int, min_count: int = 1) -> None:
-        self.size = size
+    def __init__(self, paths: list[Path], size: int, min_count: int = 1, native: bool = False) -> None:
+        self.size, self.native = size, native
         self.paths = usable_images(paths)
         if len(self.paths) < min_count:
             raise DatasetError(
@@ -75,7 +79,7 @@ class PhotoDataset(Dataset[Tensor]):
     def __getitem__(self, key: tuple[int, int]) -> Tensor:
         index, seed = key
         image = load_image(self.paths[index])
-        return image_to_tensor(random_crop(image, self.size, random.Random(seed)))[0]
+        return image_to_tensor(random_crop(image, self.size, random.Random(seed), self.native))[0]
 
 
 class InfiniteSampler(Sampler[tuple[int, int]]):

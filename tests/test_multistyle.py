@@ -1,0 +1,198 @@
+"""The multi-style network: conditional-norm export, preset blending, the resumable long run, distillation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nst.blend import PresetMix, mix_vector, mixed_network
+from nst.errors import NSTError, PresetError
+from nst.fast import clear_model_cache, stylize
+from nst.transformer import InstanceNorm, TransformerNet, load_checkpoint, save_checkpoint
+from tests.helpers import gradient_image
+from training import distill, multistyle
+
+PRESETS = ("van-gogh", "hokusai", "picasso", "kandinsky")
+
+
+def _multi(styles: int = 4, depthwise: bool = False, seed: int = 0) -> TransformerNet:
+    """A small multi-style network whose style rows differ (fresh ones are all identity)."""
+    torch.manual_seed(seed)
+    net = TransformerNet(
+        channels=[4, 8],
+        num_res_blocks=1,
+        outer_kernel=3,
+        depthwise=depthwise,
+        styles=styles,
+        style_names=PRESETS[:styles],
+    )
+    for module in net.modules():
+        if isinstance(module, InstanceNorm):
+            module.weight.data.normal_(1.0, 0.3)
+            module.bias.data.normal_(0.0, 0.3)
+    return net.eval()
+
+
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_exported_style_equals_the_multi_style_network(one_thread: None, depthwise: bool) -> None:
+    net = _multi(depthwise=depthwise)
+    x = torch.rand(2, 3, 37, 45)
+    with torch.no_grad():
+        for index in range(4):
+            mix = torch.nn.functional.one_hot(torch.tensor(index), 4).float()
+            single = net.export_style(mix)
+            assert single.styles == 0 and all(
+                m.weight.dim() == 1 for m in single.modules() if isinstance(m, InstanceNorm)
+            )
+            torch.testing.assert_close(single(x), net(x, mix=mix), rtol=1e-5, atol=1e-6)
+        per_image = net(x, mix=torch.eye(4)[[1, 3]])
+        torch.testing.assert_close(per_image[1:], net(x[1:], mix=torch.eye(4)[3]), rtol=1e-5, atol=1e-6)
+
+
+def test_export_survives_the_fp16_checkpoint_round_trip(tmp_path: Path, one_thread: None) -> None:
+    net = _multi()
+    save_checkpoint(net, tmp_path / "multi")
+    loaded = load_checkpoint(tmp_path / "multi")
+    assert loaded.styles == 4 and loaded.style_names == PRESETS
+    save_checkpoint(loaded.export_style(torch.eye(4)[2]), tmp_path / "picasso")
+    assert "styles" not in json.loads((tmp_path / "picasso" / "config.json").read_text())  # today's layout
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            load_checkpoint(tmp_path / "picasso")(x), loaded(x, mix=torch.eye(4)[2]), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_style_mix_is_refused_where_it_does_not_apply() -> None:
+    with pytest.raises(ValueError, match="multi-style"):
+        TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3)(
+            torch.rand(1, 3, 16, 16), mix=torch.ones(1)
+        )
+    with pytest.raises(ValueError, match="needs a style mix"):
+        _multi()(torch.rand(1, 3, 16, 16))
+    with pytest.raises(ValueError, match="4 weights"):
+        _multi()(torch.rand(1, 3, 16, 16), mix=torch.ones(3))
+
+
+def test_preset_mix_parsing_normalises_and_refuses_nonsense() -> None:
+    mix = PresetMix.parse(["van-gogh:0.7", "hokusai:0.3"])
+    assert mix.weights == (("van-gogh", pytest.approx(0.7)), ("hokusai", pytest.approx(0.3)))
+    assert PresetMix.parse(["van-gogh:2", "hokusai:2"]).as_recipe() == {"van-gogh": 0.5, "hokusai": 0.5}
+    assert PresetMix.parse(["hokusai"]).single == "hokusai"
+    assert PresetMix.parse(["hokusai:1", "picasso:0"]).single == "hokusai"
+    for bad in (["van-gogh:x"], ["nope:1"], ["van-gogh:-1"], ["van-gogh:0"], ["van-gogh:nan"]):
+        with pytest.raises(PresetError):
+            PresetMix.parse(bad)
+
+
+def test_a_one_zero_mix_equals_the_single_preset(tmp_path: Path, one_thread: None) -> None:
+    folder = tmp_path / "presets-multi"
+    save_checkpoint(_multi(), folder)
+    photo = gradient_image(48, 40)
+    clear_model_cache()
+    try:
+        blended = mixed_network(PresetMix.parse(["hokusai:1", "picasso:0"]), "cpu", model=str(folder))
+        alone = load_checkpoint(folder).export_style(torch.eye(4)[1])
+        half = mixed_network(PresetMix.parse(["hokusai:1", "picasso:1"]), "cpu", model=str(folder))
+        a = torch.from_numpy(np.asarray(stylize(photo, blended, device="cpu").image, dtype=np.float32))
+        b = torch.from_numpy(np.asarray(stylize(photo, alone, device="cpu").image, dtype=np.float32))
+        c = torch.from_numpy(np.asarray(stylize(photo, half, device="cpu").image, dtype=np.float32))
+    finally:
+        clear_model_cache()
+    assert (a - b).abs().max() <= 1  # the same network, up to rounding to 8 bits
+    assert (a - c).abs().mean() > 1  # a real blend is a different picture
+    assert mix_vector(load_checkpoint(folder), PresetMix.parse(["kandinsky:3", "van-gogh:1"])).tolist() == [
+        0.25,
+        0.0,
+        0.0,
+        0.75,
+    ]
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index in range(6):
+        gradient_image(72, 64, seed=index).save(folder / f"p{index}.jpg")
+    return folder
+
+
+def _train_args(photos: Path, out: Path, state: Path, steps: int) -> list[str]:
+    return [
+        "--data", str(photos), "--out", str(out), "--state", str(state), "--size", "32", "--batch-size", "4",
+        "--steps", str(steps), "--style-size", "64", "--threads", "1", "--warmup", "2", "--log-every", "1",
+        "--preview-photos", str(photos / "p0.jpg"), "--preview-every", "2", "--device", "cpu",
+    ]  # fmt: skip
+
+
+def test_the_long_run_resumes_from_its_committed_state_in_a_fresh_clone(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    # a budget used up by the first step: the run stops as an interrupted session would
+    args = [*_train_args(photos, tmp_path / "run", tmp_path / "state", 10), "--minutes", "1e-9"]
+    model = multistyle.train(multistyle.parse_args(args))
+    state = json.loads((tmp_path / "state" / "state.json").read_text())
+    assert state["step"] == 1 and state["images_per_style"] == 1 and state["presets"] == list(PRESETS)
+    assert state["settings"]["steps"] == 10
+    assert (tmp_path / "run" / "previews" / "step-000001.png").is_file()
+    saved = load_checkpoint(tmp_path / "state")  # fp16 on disk
+    torch.testing.assert_close(saved.stem.conv.weight, model.stem.conv.weight.half().float())
+    # a fresh clone holds only what was committed: the state folder
+    clone = tmp_path / "clone"
+    shutil.copytree(tmp_path / "state", clone / "state")
+    resumed: list[multistyle.Report] = []
+    args = _train_args(photos, clone / "run", clone / "state", 3)
+    again = multistyle.train(multistyle.parse_args(args), resumed.append)
+    assert [r.step for r in resumed] == [2, 3]
+    assert resumed[0].lr < 1e-3 / 2 + 1e-9  # warming up again: fresh optimiser moments
+    record = json.loads((clone / "state" / "state.json").read_text())
+    assert record["step"] == 3 and record["images_per_style"] == 3
+    assert not torch.equal(again.stem.conv.weight.half(), saved.stem.conv.weight.half())
+    assert not list(clone.glob(".*partial")) and not list(clone.glob(".*old"))
+
+
+def test_a_state_of_other_presets_is_refused(tmp_path: Path, photos: Path, vgg_weights: Path) -> None:
+    args = _train_args(photos, tmp_path / "run", tmp_path / "state", 1)
+    multistyle.train(multistyle.parse_args(args))
+    with pytest.raises(NSTError, match="other presets"):
+        multistyle.train(multistyle.parse_args([*args, "--presets", "hokusai", "van-gogh"]))
+
+
+def test_bad_training_settings_are_refused_before_any_work(tmp_path: Path, photos: Path) -> None:
+    base = _train_args(photos, tmp_path / "run", tmp_path / "state", 1)
+    for extra, message in (
+        (["--presets", "nope"], "--presets"),
+        (["--style-weights", "1", "2"], "one per preset"),
+        (["--size", "8"], "--size"),
+        (["--minutes", "-1"], "--minutes"),
+    ):
+        with pytest.raises(NSTError, match=message):
+            multistyle.train(multistyle.parse_args([*base, *extra]))
+    assert not (tmp_path / "state").exists()
+
+
+def test_distillation_moves_the_student_towards_the_teacher(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    teacher = tmp_path / "teacher"
+    save_checkpoint(_multi(), teacher)
+    (teacher / "state.json").write_text("{}")
+    args = [
+        "--teacher", str(teacher), "--preset", "hokusai", "--data", str(photos), "--out", str(tmp_path / "d"),
+        "--size", "32", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
+        "--lr", "3e-3",
+    ]  # fmt: skip
+    reports: list[distill.DistillReport] = []
+    folder = distill.distill(distill.parse_args([*args, "--steps", "12"]), reports.append)
+    assert folder == tmp_path / "d" / "model"
+    student = load_checkpoint(folder)
+    assert student.factor == 8 and not student.styles  # the CPU-fast architecture, single style
+    assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
+    with pytest.raises(NSTError, match="one of the teacher's styles"):
+        distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
