@@ -15,7 +15,7 @@ from nst.errors import NSTError, PresetError
 from nst.fast import clear_model_cache, stylize
 from nst.transformer import InstanceNorm, TransformerNet, load_checkpoint, save_checkpoint
 from tests.helpers import gradient_image
-from training import distill, multistyle
+from training import distill, multistyle, ship_multi
 
 PRESETS = ("van-gogh", "hokusai", "picasso", "kandinsky")
 
@@ -196,3 +196,37 @@ def test_distillation_moves_the_student_towards_the_teacher(
     assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
     with pytest.raises(NSTError, match="one of the teacher's styles"):
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
+
+
+def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    save_checkpoint(_multi(), state)
+    record = {"step": 8, "images_per_style": 8, "presets": list(PRESETS), "settings": {"size": 128}}
+    (state / "state.json").write_text(json.dumps(record))
+    students = tmp_path / "students"
+    for preset in PRESETS:
+        save_checkpoint(
+            TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3), students / preset / "model"
+        )
+    root = tmp_path / "styles"
+    (root / "hokusai").mkdir(parents=True)
+    (root / "hokusai" / "style.jpg").write_bytes(b"painting")
+    (root / "hokusai" / "stale.bin").write_bytes(b"old")
+    shipped = ship_multi.ship(state, students, root)
+    assert [p.name for p in shipped] == [
+        "presets-multi", "van-gogh", "van-gogh-cpu", "hokusai", "hokusai-cpu", "picasso", "picasso-cpu",
+        "kandinsky", "kandinsky-cpu",
+    ]  # fmt: skip
+    assert (root / "hokusai" / "style.jpg").read_bytes() == b"painting"  # the bundled painting stays
+    assert not (root / "hokusai" / "stale.bin").exists()
+    assert "8 training crops per style" in (root / "hokusai" / "README.md").read_text()
+    x = torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            load_checkpoint(root / "kandinsky")(x),
+            load_checkpoint(root / "presets-multi")(x, mix=torch.eye(4)[3]),
+        )
+    assert not list(root.glob(".*"))
+    (state / "state.json").unlink()
+    with pytest.raises(NSTError, match="no multi-style run state"):
+        ship_multi.ship(state, None, root)

@@ -1,0 +1,118 @@
+"""Ship the multi-style run into styles/: the multi-style network, each preset exported as a standalone
+checkpoint (today's Hub layout), and the distilled CPU-fast students.
+
+    python -m training.ship_multi --state training/state/presets-multi [--students runs/distill]
+
+`--students DIR` takes DIR/<preset>/model/ (written by `training.distill`) for `styles/<preset>-cpu/`.
+Every folder is written beside its target and renamed into place, so an interrupted ship never leaves a
+half-written or missing network; the painting (`style.jpg`) and other files already bundled are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nst.errors import NSTError
+from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset
+from nst.settings import STYLES_ROOT
+from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, load_checkpoint, save_checkpoint
+from training.card import RECORD_FILE, write_card
+from training.multistyle import STATE_JSON
+
+KEPT = ("style.jpg", "style.json")  # bundled beside the network by other scripts: never dropped
+
+
+def _replace(target: Path, write: Any) -> None:
+    """Build the new folder beside `target` with `write(folder)`, then swap it in (old files in KEPT stay)."""
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    write(partial)
+    for name in KEPT:
+        if (target / name).is_file() and not (partial / name).exists():
+            shutil.copy2(target / name, partial / name)
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    partial.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _record(state: dict[str, Any], variant: str, preset_id: str | None, notes: str) -> dict[str, Any]:
+    preset = get_preset(preset_id) if preset_id else None
+    return {
+        "variant": variant,
+        "style_file": preset.style_file if preset else ", ".join(state["presets"]),
+        "steps": state["step"],
+        "images_per_style": state["images_per_style"],
+        "settings": state["settings"],
+        "notes": notes,
+    }
+
+
+def _write(net: TransformerNet, record: dict[str, Any], preset_id: str | None) -> Any:
+    def write(folder: Path) -> None:
+        save_checkpoint(net, folder)
+        (folder / RECORD_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        write_card(folder, get_preset(preset_id) if preset_id else None)
+
+    return write
+
+
+def ship(state_dir: Path, students: Path | None, styles_root: Path = STYLES_ROOT) -> list[Path]:
+    """Write every shipped folder; returns them."""
+    if not (state_dir / STATE_JSON).is_file():
+        raise NSTError(f"{state_dir} holds no multi-style run state ({STATE_JSON})")
+    state = json.loads((state_dir / STATE_JSON).read_text(encoding="utf-8"))
+    multi = load_checkpoint(state_dir)
+    if not multi.styles or list(multi.style_names) != list(state["presets"]):
+        raise NSTError(f"{state_dir} does not hold a multi-style network named for its presets")
+    seen = f"{state['images_per_style']} training crops per style"
+    shipped = [styles_root / bundled_folder(MULTI_MODEL_ID).name]
+    notes = f"Multi-style network (conditional instance norm) for {', '.join(state['presets'])}; {seen}."
+    _replace(shipped[0], _write(multi, _record(state, "multi", None, notes), None))
+    for index, preset_id in enumerate(multi.style_names):
+        single = multi.export_style(torch.nn.functional.one_hot(torch.tensor(index), multi.styles).float())
+        notes = f"Exported from the multi-style network ({seen}): its {preset_id} scale/shift fixed."
+        target = styles_root / bundled_folder(preset_id).name
+        _replace(target, _write(single, _record(state, "standard", preset_id, notes), preset_id))
+        shipped.append(target)
+        if students is None:
+            continue
+        student_dir = students / preset_id / "model"
+        for name in (CONFIG_FILE, WEIGHTS_FILE):
+            if not (student_dir / name).is_file():
+                raise NSTError(f"no distilled student for {preset_id} in {student_dir}")
+        student = load_checkpoint(student_dir)
+        notes = f"Distilled (L1 + relu2_2 features) from the exported standard network ({seen})."
+        target = styles_root / f"{preset_id}-cpu"
+        _replace(target, _write(student, _record(state, "cpu", preset_id, notes), preset_id))
+        shipped.append(target)
+    return shipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--state", type=Path, required=True, help="the multi-style run's state folder")
+    p.add_argument("--students", type=Path, default=None, help="folder of distilled students per preset")
+    p.add_argument("--styles-root", type=Path, default=STYLES_ROOT, help="where the bundled networks live")
+    args = p.parse_args(argv)
+    try:
+        for folder in ship(args.state, args.students, args.styles_root):
+            print(f"shipped {folder}", file=sys.stderr)
+    except NSTError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
