@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import json
 import math
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -183,8 +184,14 @@ def preview(model: TransformerNet, photos: list[Image.Image], device: torch.devi
     return image_grid(rows)
 
 
-def train(config: MultiConfig, on_report: Callable[[Report], None] | None = None) -> TransformerNet:
-    """Run (or continue) the multi-style training; returns the network (its state written to --state)."""
+def train(
+    config: MultiConfig,
+    on_report: Callable[[Report], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TransformerNet:
+    """Run (or continue) the multi-style training; returns the network (its state written to --state).
+
+    `should_stop` is asked after every step; True ends the run there, state written, as a budget would."""
     validate(config)
     device = pick_device(config.device)
     enable_fast_math()
@@ -253,7 +260,7 @@ def train(config: MultiConfig, on_report: Callable[[Report], None] | None = None
         step, window_steps = step + 1, window_steps + 1
         elapsed = elapsed_before + time.perf_counter() - started
         out_of_time = config.minutes is not None and time.perf_counter() - started >= 60 * config.minutes
-        done = step >= config.steps or out_of_time
+        done = step >= config.steps or out_of_time or should_stop()
         if step % config.log_every == 0 or done:
             seconds = time.perf_counter() - window_start
             if on_report:
@@ -273,6 +280,14 @@ def train(config: MultiConfig, on_report: Callable[[Report], None] | None = None
         if done:
             break
     return model.eval()
+
+
+def _stop_on_signal() -> Callable[[], bool]:
+    """SIGTERM/SIGINT end the run after the current step, with its state written (pausing work keeps it)."""
+    received: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda number, _frame: received.append(number))
+    return lambda: bool(received)
 
 
 def parse_args(argv: list[str] | None = None) -> MultiConfig:
@@ -327,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-        train(config, report)
+        train(config, report, _stop_on_signal())
     except NSTError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
