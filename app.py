@@ -573,8 +573,15 @@ def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
 
 
 def _credits(cards: Sequence[PresetCard]) -> None:
+    """Rights notes that restrict a painting stay visible; each painting's rights and source: one click."""
+    notices = [c.preset.notice for c in cards if c.preset.notice]
+    if notices:
+        gr.Markdown(
+            "\n\n".join(f"**Note:** {n}" for n in notices), elem_classes="nst-note", elem_id="notices"
+        )
     lines = [
-        f"- *{c.preset.painting}*, {c.preset.artist} ({c.preset.year}): {c.preset.rights}" for c in cards
+        f"- *{c.preset.painting}*, {c.preset.artist} ({c.preset.year}): {c.preset.rights} {c.preset.source}"
+        for c in cards
     ]
     with gr.Accordion("About the paintings", open=False):
         gr.Markdown("\n".join(lines))
