@@ -64,7 +64,7 @@ footer { display: none !important; }
 #fast-gallery .caption-label { white-space: normal; font-size: 0.75em; line-height: 1.2; }
 .nst-result img { width: 100%; height: 100%; object-fit: contain; }
 """
-MAX_EXAMPLES = 4
+MAX_EXAMPLES = 6  # all the shipped examples (examples/)
 PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a painting that is unavailable
 
 
