@@ -21,6 +21,7 @@ from nst.errors import ModelError
 from nst.quality import run_quality
 from nst.settings import TORCHVISION_VGG_FILE, TORCHVISION_VGG_MB, VGG_FILENAME, VGG_REPO_ID, QualitySettings
 from nst.vgg import InputConvention, _read_weights, load_encoder, random_features
+from scripts.space_check import put_in_hf_cache
 from tests.helpers import gradient_image
 
 THIN = (4, 8, 8, 16, 16)  # channels per block: the real layout, a few hundred kB
@@ -29,18 +30,6 @@ THIN = (4, 8, 8, 16, 16)  # channels per block: the real layout, a few hundred k
 def torchvision_state() -> dict[str, torch.Tensor]:
     """What torchvision's vgg19-dcbb9e9d.pth holds, in miniature: features and a classifier."""
     return {**random_features(widths=THIN, seed=1), "classifier.0.weight": torch.randn(8, 16)}
-
-
-def put_in_hf_cache(hf_cache: Path, repo_id: str, filename: str, source: Path) -> Path:
-    """Place `source` in a Hugging Face cache as `filename` of `repo_id` at main (the cache's own layout)."""
-    repo = hf_cache / f"models--{repo_id.replace('/', '--')}"
-    commit = "0" * 40
-    (repo / "refs").mkdir(parents=True, exist_ok=True)
-    (repo / "refs" / "main").write_text(commit)
-    target = repo / "snapshots" / commit / filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    return target
 
 
 @pytest.fixture
