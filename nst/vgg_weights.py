@@ -26,6 +26,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
+from nst import hub
 from nst.errors import ModelError, NSTError
 from nst.settings import (
     ENV_VGG_WEIGHTS,
@@ -138,10 +139,11 @@ def resolve_weights(announce: Announce | None = None) -> Path:
             continue
         _resolved[key] = found
         return found
+    hub_problem, torchvision_problem = (problem.rstrip(".") for problem in problems)
     raise ModelError(
         "The VGG19 loss network is not available. Tried, in order: "
-        f"(1) {ENV_VGG_WEIGHTS}: unset; (2) the Hugging Face Hub repo {VGG_REPO_ID}: {problems[0]}; "
-        f"(3) torchvision's ImageNet VGG19 ({TORCHVISION_VGG_MB} MB): {problems[1]}. Fix one: set "
+        f"(1) {ENV_VGG_WEIGHTS}: unset; (2) the Hugging Face Hub repo {VGG_REPO_ID}: {hub_problem}; "
+        f"(3) torchvision's ImageNet VGG19 ({TORCHVISION_VGG_MB} MB): {torchvision_problem}. Fix one: set "
         f"{ENV_VGG_WEIGHTS} to a {VGG_FILENAME} (training/convert_vgg.py makes one from any VGG19 state "
         f"dict), put torchvision's {TORCHVISION_VGG_FILE} in {torch_hub_file().parent}, or go online once "
         "(without HF_HUB_OFFLINE) so it can be downloaded."
@@ -154,9 +156,7 @@ def download_pending() -> str | None:
     Checks local files only: an answer in microseconds, no network."""
     if env_path(ENV_VGG_WEIGHTS) is not None or _resolved.get(_environment()) is not None:
         return None
-    from nst.hub import cached_file, hub_offline
-
-    if hub_offline() or cached_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION) is not None:
+    if hub.hub_offline() or hub.cached_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION) is not None:
         return None
     if converted_file().is_file() or torch_hub_file().is_file():
         return None
@@ -165,15 +165,11 @@ def download_pending() -> str | None:
 
 def _environment() -> tuple[str, ...]:
     """What decides where the network is found: the Hugging Face and torch caches and our own cache."""
-    from huggingface_hub import constants
-
-    return (str(constants.HF_HUB_CACHE), torch.hub.get_dir(), str(cache_dir()))
+    return (str(hub.constants.HF_HUB_CACHE), torch.hub.get_dir(), str(cache_dir()))
 
 
 def _from_hub(announce: Announce) -> Path:
-    from nst.hub import fetch_file
-
-    return fetch_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION)
+    return hub.fetch_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION)
 
 
 def _from_torchvision(announce: Announce) -> Path:
@@ -202,17 +198,13 @@ def _from_torchvision(announce: Announce) -> Path:
 
 def _download(target: Path, announce: Announce) -> None:
     """torchvision's file through torch hub's download (hash checked, progress bar on stderr)."""
-    from nst.hub import hub_offline
-
     where = f"not in torch's cache ({target.parent})"
-    if hub_offline():
+    if hub.hub_offline():
         raise ModelError(f"{where} and downloads are off (HF_HUB_OFFLINE is set)")
     from torchvision.models import VGG19_Weights  # slow to import: only when a download is due
 
     url = VGG19_Weights.IMAGENET1K_V1.url
-    from nst.hub import url_reachable
-
-    if not url_reachable(url):
+    if not hub.url_reachable(url):
         raise ModelError(f"{where} and {url} is unreachable")
     announce(f"{DOWNLOAD_NOTE} ({url})")
     target.parent.mkdir(parents=True, exist_ok=True)
