@@ -64,7 +64,7 @@ footer { display: none !important; }
 #fast-gallery .caption-label { white-space: normal; font-size: 0.75em; line-height: 1.2; }
 .nst-result img { width: 100%; height: 100%; object-fit: contain; }
 """
-MAX_EXAMPLES = 4
+MAX_EXAMPLES = 6  # all the shipped examples (examples/)
 PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a painting that is unavailable
 
 
@@ -573,8 +573,15 @@ def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
 
 
 def _credits(cards: Sequence[PresetCard]) -> None:
+    """Rights notes that restrict a painting stay visible; each painting's rights and source: one click."""
+    notices = [c.preset.notice for c in cards if c.preset.notice]
+    if notices:
+        gr.Markdown(
+            "\n\n".join(f"**Note:** {n}" for n in notices), elem_classes="nst-note", elem_id="notices"
+        )
     lines = [
-        f"- *{c.preset.painting}*, {c.preset.artist} ({c.preset.year}): {c.preset.rights}" for c in cards
+        f"- *{c.preset.painting}*, {c.preset.artist} ({c.preset.year}): {c.preset.rights} {c.preset.source}"
+        for c in cards
     ]
     with gr.Accordion("About the paintings", open=False):
         gr.Markdown("\n".join(lines))

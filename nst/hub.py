@@ -167,3 +167,12 @@ def checkpoint_folders(
         problems.append(str(exc))
         return
     yield paths[0].parent
+
+
+def url_reachable(url: str) -> bool:
+    """Whether the server of `url` (any host, e.g. torchvision's downloads) answers: one bounded probe per
+    URL and process, remembered like the Hub's own."""
+    with _probe_lock:
+        if url not in _reachable:
+            _reachable[url] = _probe(url, HUB_PROBE_TIMEOUT_S)
+        return _reachable[url]

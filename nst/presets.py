@@ -32,7 +32,9 @@ class Preset:
     painting: str
     year: int
     rights: str
-    style_file: str  # file name under NST_STYLES_DIR
+    source: str  # where the reproduction came from (provenance)
+    notice: str | None  # a rights note shown wherever the painting is offered (Picasso: US only)
+    style_file: str  # file name of the original under NST_STYLES_DIR
     repo_id: str  # standard-variant checkpoint, and the painting (the registry's hub_style_file)
     revision: str | None
     cpu_repo_id: str
@@ -60,7 +62,7 @@ def _registry() -> tuple[str, dict[str, Preset], dict[str, str]]:
     quality_fields = {field.name for field in dataclasses.fields(QualitySettings)}
     presets: dict[str, Preset] = {}
     for entry in data["preset"]:
-        entry = {"revision": None, "cpu_revision": None, **entry}
+        entry = {"revision": None, "cpu_revision": None, "notice": None, **entry}
         unknown = set(entry["quality"]) - quality_fields
         if unknown:
             raise PresetError(
@@ -116,8 +118,17 @@ def model_source(model_id: str) -> ModelSource:
     return ModelSource(model_id, bundled_folder(model_id), preset.repo_id, preset.revision, preset, variant)
 
 
+def bundled_painting(preset: Preset) -> Path:
+    """Where the preset's painting is bundled: styles/<id>/style.jpg, as in its Hub repo."""
+    return bundled_folder(preset.id) / _registry()[0]
+
+
 def style_image_path(preset: Preset) -> Path:
-    """The preset's painting: $NST_STYLES_DIR/<style_file>, else from its Hub repo; else a PresetError."""
+    """The preset's painting: bundled, else $NST_STYLES_DIR/<style_file>, else from its Hub repo; else a
+    PresetError."""
+    bundled = bundled_painting(preset)
+    if bundled.is_file():
+        return bundled
     styles_dir = env_path(ENV_STYLES_DIR)
     if styles_dir is not None and (styles_dir / preset.style_file).is_file():
         return styles_dir / preset.style_file
@@ -127,6 +138,7 @@ def style_image_path(preset: Preset) -> Path:
     except ModelError as exc:
         where = f"{styles_dir}" if styles_dir is not None else f"the folder named by {ENV_STYLES_DIR} (unset)"
         raise PresetError(
-            f"The painting for preset '{preset.id}' ({preset.painting}) was not found: put "
-            f"{preset.style_file} in {where}, or connect to the internet to download it. Details: {exc}"
+            f"The painting for preset '{preset.id}' ({preset.painting}) was not found: it is not bundled as "
+            f"{bundled}; put {preset.style_file} in {where}, or connect to the internet to download it. "
+            f"Details: {exc}"
         ) from exc

@@ -208,6 +208,7 @@ def run_quality(
         final = finish(_upsample(x.detach(), photo_full))  # upsampled if stopped during a coarse level
         elapsed = time.perf_counter() - started
         recipe = _recipe(settings, device, content_image.size, final.size, style_sizes, step, elapsed)
+        recipe["loss_network"] = dict(encoder.identity)  # Caffe and torchvision VGG19 paint differently
         yield QualityEvent(
             step,
             settings.steps,

@@ -48,9 +48,11 @@ from nst.runs import PeakMemory, StopFlag, StopRegistry, format_duration, thinne
 from nst.settings import (
     DEFAULT_LIMITS,
     ENV_PHOTOS_DIR,
+    EXAMPLES_DIR,
     ImageLimits,
     QualitySettings,
 )
+from nst.vgg_weights import download_pending, resolve_weights
 
 PhotoInput = str | os.PathLike[str] | bytes | None  # what the UI hands over: an upload's path (or bytes)
 ModelResolver = Callable[[str, torch.device], str]  # preset id, device -> model id or checkpoint folder
@@ -159,7 +161,7 @@ class CompareRow:
 class CompareUpdate:
     """Progress of a comparison: the fast image first, then quality previews, then both scored."""
 
-    fast: Image.Image
+    fast: Image.Image | None  # None only while the loss network is being fetched (event.step 0, a note)
     quality: Image.Image | None
     event: QualityEvent | None
     rows: tuple[CompareRow, ...] = ()
@@ -510,6 +512,8 @@ class Engine:
         """Stream a quality run: a preview every few steps, step/ETA/loss in between (at most every
         STATUS_INTERVAL_S), and the final image (with its recipe) when done or stopped."""
         picture = self.load_photo(photo, settings.size)
+        for waiting, announcement in _fetch_loss_network(settings.steps):
+            yield QualityUpdate(None, waiting, announcement)
         note: str | None = None
         while True:
             try:
@@ -541,6 +545,8 @@ class Engine:
         picture = self.load_photo(photo, settings.size)
         settings = dataclasses.replace(settings, size=max(picture.size))  # both methods at the photo's size
         painting = load_image(painting_path, max_side=math.ceil(settings.size * settings.style_scale))
+        for waiting, announcement in _fetch_loss_network(settings.steps):
+            yield CompareUpdate(None, None, waiting, note=announcement)
         model, note = self.model_for(preset.id), None
         while True:
             try:
@@ -554,6 +560,15 @@ class Engine:
                 smaller, note = _retry_side(settings.size)
                 settings = dataclasses.replace(settings, size=smaller)
                 picture = resize_max_side(picture, smaller)
+
+
+def _fetch_loss_network(steps: int) -> Iterator[tuple[QualityEvent, str]]:
+    """Find the loss network before a run (here, not in a GPU worker); when that means a long first download,
+    first yield a step-0 event with the note to show meanwhile."""
+    pending = download_pending()
+    if pending is not None:
+        yield QualityEvent(0, steps, {}, 0.0, None), pending
+    resolve_weights()
 
 
 def _number(value: object, what: str, *, whole: bool = False) -> float:
@@ -573,8 +588,8 @@ def _maybe(value: object, what: str, *, whole: bool = False) -> float | None:
 
 
 def example_photos() -> list[Path]:
-    """Photos for the examples: the JPEG/PNG files in $NST_PHOTOS_DIR (none when unset)."""
-    folder = os.environ.get(ENV_PHOTOS_DIR, "").strip()
-    if not folder or not Path(folder).is_dir():
+    """Photos for the examples: the JPEG/PNG files in $NST_PHOTOS_DIR, else those shipped in examples/."""
+    folder = Path(os.environ.get(ENV_PHOTOS_DIR, "").strip() or EXAMPLES_DIR)
+    if not folder.is_dir():
         return []
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))

@@ -12,14 +12,20 @@ VGG_REPO_ID = f"{HUB_ORG}/vgg19-caffe-features"
 VGG_FILENAME = "vgg19-caffe-features.fp16.safetensors"
 VGG_REVISION: str | None = None  # pin a commit sha here once the repo is published
 HUB_PROBE_TIMEOUT_S = 1.5  # how long one reachability check of the Hub may take
+# torchvision's ImageNet VGG19 (VGG19_Weights.IMAGENET1K_V1), the loss network's fallback: the file name torch
+# hub caches it under (the URL's last part; tests check it against torchvision) and its size.
+TORCHVISION_VGG_FILE = "vgg19-dcbb9e9d.pth"
+TORCHVISION_VGG_MB = 548
 
 # --- environment variables --------------------------------------------------------------------------
 ENV_VGG_WEIGHTS = "NST_VGG_WEIGHTS"  # path to the loss-network safetensors file
 ENV_STYLES_DIR = "NST_STYLES_DIR"  # folder holding the presets' paintings
-ENV_PHOTOS_DIR = "NST_PHOTOS_DIR"  # photos offered as examples in the app
+ENV_PHOTOS_DIR = "NST_PHOTOS_DIR"  # photos offered as examples in the app (default: examples/)
+ENV_CACHE_DIR = "NST_CACHE_DIR"  # files made once on this machine (default: ~/.cache/nst-studio)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STYLES_ROOT = REPO_ROOT / "styles"  # bundled checkpoints and the preset registry
+STYLES_ROOT = REPO_ROOT / "styles"  # bundled checkpoints and paintings, and the preset registry
+EXAMPLES_DIR = REPO_ROOT / "examples"  # example photos that ship with the app (scripts/make_examples.py)
 
 
 SHARED_DIR = Path(os.environ.get("NST_SHARED_DIR", REPO_ROOT.parent / "shared"))  # the development data
@@ -32,7 +38,15 @@ def use_local_data() -> None:
         return
     os.environ.setdefault(ENV_VGG_WEIGHTS, str(SHARED_DIR / VGG_SHARED_PATH))
     os.environ.setdefault(ENV_STYLES_DIR, str(SHARED_DIR / "styles"))
-    os.environ.setdefault(ENV_PHOTOS_DIR, str(SHARED_DIR / "photos"))
+
+
+def cache_dir() -> Path:
+    """Our folder in the user's cache: $NST_CACHE_DIR, else $XDG_CACHE_HOME/nst-studio, else ~/.cache/..."""
+    explicit = env_path(ENV_CACHE_DIR)
+    if explicit is not None:
+        return explicit
+    base = env_path("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return base / "nst-studio"
 
 
 def env_path(name: str) -> Path | None:

@@ -1,7 +1,9 @@
 """The loss network: VGG19 `features` with named layers, frozen, truncated, cached per device/dtype.
 
 Weights come from our safetensors format (keys as torchvision's `vgg19().features`, fp16) whose metadata
-states the input convention (channel order, scale, mean); the encoder takes RGB in [0, 1] and converts.
+states the input convention (channel order, scale, mean, std): the Caffe VGG19 wants BGR 0-255 minus a mean,
+torchvision's RGB 0-1 normalised by ImageNet mean/std; the encoder takes RGB in [0, 1] and converts.
+Where the file comes from is nst.vgg_weights.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from safetensors import safe_open
 from torch import Tensor, nn
 
 from nst.errors import ModelError, NSTError
-from nst.settings import ENV_VGG_WEIGHTS, VGG_FILENAME, VGG_REPO_ID, VGG_REVISION, env_path
+from nst.vgg_weights import resolve_weights  # also this module's way to find the file
 
 # VGG19 configuration: output channels per conv, "M" = 2x2 max-pool (torchvision's layout and indices).
 _CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512)
@@ -68,28 +70,9 @@ class InputConvention:
         return cls(order.group(1) == "BGR", float(scale.group(1)), mean, std)  # type: ignore[arg-type]
 
 
-def resolve_weights() -> Path:
-    """Find the weights: $NST_VGG_WEIGHTS, else the Hub repo (cache first, then download unless offline)."""
-    local = env_path(ENV_VGG_WEIGHTS)
-    if local is not None:
-        if not local.is_file():
-            raise ModelError(f"{ENV_VGG_WEIGHTS} points to {local}, which does not exist.")
-        return local
-    from nst.hub import fetch_file
-
-    try:
-        return fetch_file(VGG_REPO_ID, VGG_FILENAME, revision=VGG_REVISION)
-    except NSTError as exc:
-        raise ModelError(
-            f"The VGG19 loss network is not available ({exc}). Set {ENV_VGG_WEIGHTS} to a local "
-            f"{VGG_FILENAME} (make one with training/convert_vgg.py from torchvision-layout VGG19 weights), "
-            f"or go online so it can be downloaded from the Hugging Face Hub repo {VGG_REPO_ID}."
-        ) from exc
-
-
 @functools.lru_cache(maxsize=2)
-def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention]:
-    """Read (and keep) the stored tensors and the input convention from the safetensors metadata."""
+def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention, dict[str, str]]:
+    """Read (and keep) the stored tensors, the input convention and the network's identity (for recipes)."""
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
@@ -98,14 +81,22 @@ def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention]:
         raise ModelError(f"Cannot read the loss-network weights at {path}: {exc}") from exc
     if "input" not in metadata:
         raise ModelError(f"{path} has no 'input' metadata saying how to feed the network.")
-    return tensors, InputConvention.parse(metadata["input"])
+    identity = {"file": path.name, "source": metadata.get("source", "unknown"), "input": metadata["input"]}
+    return tensors, InputConvention.parse(metadata["input"]), identity
 
 
 class VGGEncoder(nn.Module):
     """VGG19 features up to `last_layer`; `forward(x, layers)` maps RGB [0,1] images to named activations."""
 
-    def __init__(self, state: dict[str, Tensor], convention: InputConvention, last_layer: str) -> None:
+    def __init__(
+        self,
+        state: dict[str, Tensor],
+        convention: InputConvention,
+        last_layer: str,
+        identity: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
+        self.identity = identity or {"file": "(in memory)", "source": "unknown"}  # named in every recipe
         if last_layer not in LAYERS:
             raise NSTError(f"Unknown VGG layer {last_layer!r}; choose from {', '.join(LAYERS)}.")
         depth = MODULE_NAMES.index(last_layer) + 1
@@ -175,10 +166,28 @@ def deepest(layers: Iterable[str]) -> str:
     return max(layers, key=MODULE_NAMES.index)
 
 
+def random_features(
+    last_layer: str = "relu5_4", widths: tuple[int, ...] = (64, 128, 256, 512, 512), seed: int = 0
+) -> dict[str, Tensor]:
+    """A VGG19 `features` state dict with random (He-initialised) weights, `widths` channels per block: the
+    real layout for tests and offline checks, or a thin one (the encoder follows the stored shapes)."""
+    g = torch.Generator().manual_seed(seed)
+    state: dict[str, Tensor] = {}
+    in_channels = 3
+    for index, name in enumerate(MODULE_NAMES[: MODULE_NAMES.index(last_layer) + 1]):
+        if name.startswith("conv"):
+            out_channels = widths[int(name[4]) - 1]
+            weight = torch.randn(out_channels, in_channels, 3, 3, generator=g)
+            state[f"features.{index}.weight"] = weight * (2 / (9 * in_channels)) ** 0.5
+            state[f"features.{index}.bias"] = torch.zeros(out_channels)
+            in_channels = out_channels
+    return state
+
+
 @functools.lru_cache(maxsize=8)
 def _cached_encoder(path: Path, last_layer: str, device: torch.device, dtype: torch.dtype) -> VGGEncoder:
-    state, convention = _read_weights(path)
-    encoder = VGGEncoder(state, convention, last_layer).to(device=device, dtype=dtype)
+    state, convention, identity = _read_weights(path)
+    encoder = VGGEncoder(state, convention, last_layer, identity).to(device=device, dtype=dtype)
     if device.type == "cuda":
         encoder.channels_last()
     return encoder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
-from nst.vgg import MODULE_NAMES, InputConvention, VGGEncoder
+from nst.vgg import InputConvention, VGGEncoder, random_features
 
 
 def gradient_image(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -20,17 +20,6 @@ def gradient_image(width: int, height: int, seed: int = 0) -> Image.Image:
 
 def random_encoder(last_layer: str = "relu3_1", seed: int = 0) -> VGGEncoder:
     """A VGG-shaped encoder with random weights, for logic tests that must not depend on real weights."""
-    g = torch.Generator().manual_seed(seed)
-    channels = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
-    state: dict[str, torch.Tensor] = {}
-    in_ch = 3
-    for index, name in enumerate(MODULE_NAMES[: MODULE_NAMES.index(last_layer) + 1]):
-        if name.startswith("conv"):
-            out_ch = channels[int(name[4])]
-            state[f"features.{index}.weight"] = (
-                torch.randn(out_ch, in_ch, 3, 3, generator=g) * (2 / (9 * in_ch)) ** 0.5
-            )
-            state[f"features.{index}.bias"] = torch.zeros(out_ch)
-            in_ch = out_ch
+    state = random_features(last_layer, seed=seed)
     convention = InputConvention(bgr=False, scale=1.0, mean=(0.5, 0.5, 0.5))
     return VGGEncoder(state, convention, last_layer)

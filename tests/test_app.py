@@ -188,6 +188,12 @@ def test_preset_gallery_and_model_choice(
     assert bundled_model("hokusai", torch.device("cpu")) == "hokusai-cpu"  # nothing bundled: nst.fast decides
 
 
+def test_the_picasso_rights_note_is_always_visible(engine: Engine) -> None:
+    demo = app.build_demo(engine)
+    notes = [block for block in demo.blocks.values() if getattr(block, "elem_id", None) == "notices"]
+    assert len(notes) == 1 and notes[0].visible and "in the public domain in the US only" in notes[0].value
+
+
 def test_quality_defaults_estimate_and_guards(engine: Engine, handlers: app.Handlers) -> None:
     defaults = engine.quality_defaults()
     assert (defaults.size, defaults.steps) == (256, 100)  # the CPU setting (a GPU gets 512 / 300)

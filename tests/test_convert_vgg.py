@@ -47,7 +47,7 @@ def test_round_trip_keeps_features_as_fp16_with_metadata(tmp_path: Path, suffix:
     assert metadata["source"] == "torchvision IMAGENET1K_V1"
     assert (metadata["architecture"], metadata["stored_dtype"]) == ("vgg19.features", "float16")
 
-    read, convention = _read_weights(target)
+    read, convention, _ = _read_weights(target)
     assert convention == InputConvention(False, 1.0, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
     encoder = VGGEncoder(read, convention, "relu2_1")
     assert encoder(torch.rand(1, 3, 32, 32), ["relu2_1"])["relu2_1"].shape == (1, 128, 16, 16)
@@ -76,7 +76,7 @@ def test_up_to_keeps_only_the_layers_an_encoder_needs(tmp_path: Path) -> None:
     target = tmp_path / "trimmed.safetensors"
     assert main([str(source), str(target), "--up-to", "relu1_2"]) == 0
 
-    read, convention = _read_weights(target)
+    read, convention, _ = _read_weights(target)
     assert set(read) == {"features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"}
     assert (
         VGGEncoder(read, convention, "relu1_2")(torch.rand(1, 3, 8, 8), ["relu1_2"])["relu1_2"].shape[1] == 64

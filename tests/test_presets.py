@@ -11,6 +11,7 @@ from huggingface_hub import constants
 
 from nst.errors import ModelError, PresetError
 from nst.hub import reset_hub_probe
+from nst.images import load_image
 from nst.presets import (
     bundled_folder,
     get_preset,
@@ -20,6 +21,8 @@ from nst.presets import (
     style_image_path,
 )
 from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings
+from training.card import render_card
+from training.make_paintings import make_painting
 
 EXPECTED = {
     "van-gogh": ("The Starry Night", 1889, "van-gogh_starry-night.jpg"),
@@ -97,12 +100,14 @@ def test_model_sources() -> None:
 
 
 def test_style_image_comes_from_the_styles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("nst.presets.STYLES_ROOT", tmp_path / "not-bundled")
     (tmp_path / "hokusai_great-wave.jpg").write_bytes(b"jpeg")
     monkeypatch.setenv(ENV_STYLES_DIR, str(tmp_path))
     assert style_image_path(get_preset("hokusai")) == tmp_path / "hokusai_great-wave.jpg"
 
 
 def test_style_image_falls_back_to_the_hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("nst.presets.STYLES_ROOT", tmp_path / "not-bundled")
     monkeypatch.setenv(ENV_STYLES_DIR, str(tmp_path / "empty"))
     snapshot = tmp_path / "hub" / "models--nst-studio--fast-hokusai" / "snapshots" / ("a" * 40)
     snapshot.mkdir(parents=True)
@@ -112,7 +117,8 @@ def test_style_image_falls_back_to_the_hub_cache(tmp_path: Path, monkeypatch: py
     assert style_image_path(get_preset("hokusai")) == snapshot / "style.jpg"
 
 
-def test_missing_style_image_says_how_to_supply_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_style_image_says_how_to_supply_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("nst.presets.STYLES_ROOT", tmp_path / "not-bundled")
     monkeypatch.delenv(ENV_STYLES_DIR, raising=False)
     start = time.perf_counter()
     with pytest.raises(PresetError) as caught:
@@ -120,8 +126,44 @@ def test_missing_style_image_says_how_to_supply_it(monkeypatch: pytest.MonkeyPat
     assert time.perf_counter() - start < 1.0
     message = str(caught.value)
     assert "picasso_self-portrait-1907.jpg" in message and ENV_STYLES_DIR in message and "offline" in message
+    assert str(tmp_path / "not-bundled" / "picasso" / "style.jpg") in message
 
 
 def test_shared_paintings_exist_for_every_preset(styles_dir: Path) -> None:
     for preset in list_presets():
         assert (styles_dir / preset.style_file).is_file(), preset.style_file
+
+
+def test_bundled_paintings_are_found_first_without_any_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A fresh clone (no NST_STYLES_DIR, no ../shared, offline): each painting ships in styles/<id>/."""
+    monkeypatch.delenv(ENV_STYLES_DIR, raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    for preset in list_presets():
+        path = style_image_path(preset)
+        assert path == STYLES_ROOT / preset.id / "style.jpg"
+        assert path.stat().st_size <= 300_000
+        image = load_image(path)
+        assert max(image.size) <= 1024 and min(image.size) >= 400
+        assert preset.source and "training/make_paintings.py" in preset.source
+    elsewhere = tmp_path / "styles"  # a NST_STYLES_DIR holding the same file name does not win
+    elsewhere.mkdir()
+    (elsewhere / "hokusai_great-wave.jpg").write_bytes(b"jpeg")
+    monkeypatch.setenv(ENV_STYLES_DIR, str(elsewhere))
+    assert style_image_path(get_preset("hokusai")) == STYLES_ROOT / "hokusai" / "style.jpg"
+
+
+def test_bundled_paintings_are_what_the_script_makes_from_the_originals(
+    styles_dir: Path, tmp_path: Path
+) -> None:
+    for preset in list_presets():
+        made = make_painting(preset, styles_dir, tmp_path / f"{preset.id}.jpg")
+        assert made.read_bytes() == (STYLES_ROOT / preset.id / "style.jpg").read_bytes(), preset.id
+
+
+def test_only_picasso_carries_a_rights_notice() -> None:
+    notices = {preset.id: preset.notice for preset in list_presets() if preset.notice}
+    assert list(notices) == ["picasso"] and "US only" in notices["picasso"]
+    card = render_card({"style_file": "picasso_self-portrait-1907.jpg"}, get_preset("picasso"))
+    assert f"**Note:** {notices['picasso']}" in card and get_preset("picasso").source in card

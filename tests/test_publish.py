@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from nst.settings import STYLES_ROOT
 from nst.transformer import build_transformer, save_checkpoint
 from training import publish as publish_module
 from training.card import RECORD_FILE
@@ -70,7 +71,7 @@ def test_publish_creates_the_repo_and_uploads_one_folder(
     }
     assert uploaded["repo_id"] == "nst-studio/fast-van-gogh" and uploaded["repo_type"] == "model"
     assert sorted(FakeApi.files) == UPLOADED
-    assert FakeApi.files["style.jpg"] == (styles_dir / "van-gogh_starry-night.jpg").read_bytes()
+    assert FakeApi.files["style.jpg"] == (STYLES_ROOT / "van-gogh" / "style.jpg").read_bytes()  # bundled
     assert FakeApi.files["model.safetensors"] == (checkpoint / "model.safetensors").read_bytes()
     assert FakeApi.files["sample.png"].startswith(b"\x89PNG")
 

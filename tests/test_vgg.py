@@ -81,6 +81,8 @@ def test_resolve_weights_offline_without_cache_is_a_fast_clear_error(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("NST_CACHE_DIR", str(tmp_path / "nst"))
     start = time.perf_counter()
     with pytest.raises(ModelError, match="NST_VGG_WEIGHTS"):
         resolve_weights()

@@ -41,8 +41,11 @@ def _style_section(record: dict[str, Any], preset: Preset | None, style_image: s
         lines += [
             f"- Painting: {preset.artist}, *{preset.painting}*, {preset.year} (preset `{preset.id}`)",
             f"- Rights of the painting: {preset.rights}",
+            f"- Source of the reproduction: {preset.source}",
         ]
     lines.append(f"- Style image used in training: `{record.get('style_file', 'unknown')}`")
+    if preset is not None and preset.notice:
+        lines.append(f"\n**Note:** {preset.notice}")
     if style_image:
         lines.append(f"\n![style image]({style_image})")
     return "\n".join(lines)

@@ -12,51 +12,19 @@ dropped), stores it as fp16 safetensors and records in the metadata how the netw
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python training/convert_vgg.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch
-from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from nst.errors import ModelError
 from nst.vgg import LAYERS, MODULE_NAMES, InputConvention
+from nst.vgg_weights import CONVENTIONS, feature_tensors, read_state, write_features
 
-CONVENTIONS = {
-    "caffe": "BGR, 0-255, mean-subtracted [103.939, 116.779, 123.68]",
-    "torchvision": "RGB, 0-1, mean [0.485, 0.456, 0.406] std [0.229, 0.224, 0.225]",
-}
-_FEATURE_KEY = re.compile(r"^(?:module\.|vgg\.|model\.)*(features\.\d+\.(?:weight|bias))$")
-
-
-def read_state(path: Path) -> dict[str, Tensor]:
-    """A state dict from .safetensors or a (weights-only) torch .pth/.pt file."""
-    if path.suffix == ".safetensors":
-        return load_file(str(path))
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise ModelError(f"{path} does not hold a state dict")
-    return state
-
-
-def feature_tensors(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """The `features.N.weight/bias` entries as contiguous fp16 tensors (classifier and others dropped)."""
-    kept = {}
-    for key, value in state.items():
-        match = _FEATURE_KEY.match(key)
-        if match and isinstance(value, Tensor):
-            kept[match.group(1)] = value.detach().to(torch.float16).contiguous()
-    if not kept:
-        raise ModelError(
-            "No 'features.N.weight' / 'features.N.bias' tensors found: is this a VGG state dict?"
-        )
-    return kept
+__all__ = ["CONVENTIONS", "convert", "main", "up_to"]
 
 
 def up_to(tensors: dict[str, Tensor], layer: str) -> dict[str, Tensor]:
@@ -71,21 +39,13 @@ def convert(
     source: Path, target: Path, convention: str, origin: str, last_layer: str | None = None
 ) -> dict[str, str]:
     """Write `target` from `source`; returns its metadata. `convention`: a CONVENTIONS key or a text."""
-    text = CONVENTIONS.get(convention, convention)
-    InputConvention.parse(text)  # refuse what nst.vgg could not read back
-    metadata = {
-        "architecture": "vgg19.features",
-        "source": origin or source.name,
-        "precision": "float16",
-        "stored_dtype": "float16",
-        "input": text,
-    }
+    InputConvention.parse(CONVENTIONS.get(convention, convention))  # refuse what nst.vgg could not read back
     tensors = feature_tensors(read_state(source))
+    extra = {}
     if last_layer is not None:
         tensors = up_to(tensors, last_layer)
-        metadata["last_layer"] = last_layer
-    save_file(tensors, str(target), metadata=metadata)
-    return metadata
+        extra["last_layer"] = last_layer
+    return write_features(tensors, target, convention, origin or source.name, **extra)
 
 
 def main(argv: list[str] | None = None) -> int:

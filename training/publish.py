@@ -2,7 +2,7 @@
 
 The upload holds config.json, model.safetensors, training.json, README.md (model card: the preset's
 metadata and rights note, training settings, evaluation numbers), sample.png (a held-out photo stylised)
-and style.jpg (the painting, read from $NST_STYLES_DIR at publish time; it is never committed to git).
+and style.jpg (the preset's painting: the bundled styles/<id>/style.jpg, see nst.presets.style_image_path).
 
     python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh
     python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh \

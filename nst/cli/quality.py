@@ -12,6 +12,7 @@ from nst.device import pick_device
 from nst.images import save_png
 from nst.quality import run_quality
 from nst.settings import QualitySettings
+from nst.vgg_weights import resolve_weights
 
 
 def _layers(text: str) -> tuple[str, ...]:
@@ -72,6 +73,7 @@ def settings_from_args(args: argparse.Namespace) -> QualitySettings:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    resolve_weights(announce=lambda line: print(line, file=sys.stderr))  # a first download shows progress
     bar = None if args.quiet else ProgressBar()
     final = None
     for event in run_quality(args.content, args.style, settings):
