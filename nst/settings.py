@@ -119,3 +119,39 @@ class BenchSettings:
     warmup: int = 1
     repeats: int = 5
     output: Path = field(default_factory=lambda: REPO_ROOT / "docs" / "benchmarks.md")
+
+
+# --- video --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What an input video may be: checked on the container's header, and again while frames stream by."""
+
+    max_bytes: int = 2 * 1024**3
+    max_seconds: float = 3 * 3600.0
+    max_pixels: int = 4096 * 2304  # per frame, as stored (4K UHD and DCI 4K fit)
+    max_fps: float = 240.0
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """One video stylisation. Smoothing blends each frame's instance-norm statistics into a running average
+    (`smoothing_keep` = the average's share) and starts afresh at a scene cut (earth mover's distance of the
+    colour histograms of consecutive frames at least `scene_cut`, see nst.temporal.SceneCuts)."""
+
+    strength: float = 1.0
+    preserve_color: bool = False
+    blend: str = "pyramid"  # see nst.fast.BLENDS
+    max_side: int = 720  # the output's longest side (never enlarged); sides are then made even
+    smoothing: bool = True
+    smoothing_keep: float = 0.8
+    scene_cut: float = 0.075
+    crf: int = 20  # H.264 quality (lower = better, larger)
+    x264_preset: str = "veryfast"
+    device: str = "auto"
+
+
+MAX_VIDEO_SIDE = 2160  # the largest --max-side accepted
+DEFAULT_VIDEO = VideoSettings()
+DEFAULT_VIDEO_LIMITS = VideoLimits()

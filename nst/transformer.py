@@ -60,8 +60,12 @@ Load with `nst.transformer.TransformerNet.from_pretrained(repo_or_folder)`.
 class _NormPass:
     """Instance-norm statistics for one forward pass: computed from the input (and recorded), or replayed."""
 
-    def __init__(self, frozen: NormStats | None = None) -> None:
+    def __init__(
+        self, frozen: NormStats | None = None, previous: NormStats | None = None, keep: float = 0.0
+    ) -> None:
         self.frozen = frozen
+        self.previous = previous  # running statistics to blend this pass's own into (video frames)
+        self.keep = keep  # the running statistics' share in that blend
         self.recorded: NormStats = []
 
     def stats(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -73,6 +77,9 @@ class _NormPass:
             x = x.float()
             mean = x.mean(dim=(2, 3), keepdim=True)
             var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
+        if self.frozen is None and self.previous is not None:
+            old_mean, old_var = self.previous[len(self.recorded)]
+            mean, var = torch.lerp(mean, old_mean, self.keep), torch.lerp(var, old_var, self.keep)
         self.recorded.append((mean, var))
         return mean, var
 
@@ -224,6 +231,17 @@ class TransformerNet(
         norms = _NormPass()
         self._run(x, norms)
         return norms.recorded
+
+    def forward_smoothed(
+        self, x: Tensor, previous: NormStats | None, keep: float
+    ) -> tuple[Tensor, NormStats]:
+        """Stylise `x` with each instance norm's statistics blended into `previous` (`keep` = their share), in
+        one pass; returns the output and the blended statistics, the next frame's `previous`.
+
+        A running average of the statistics across video frames stops colours pumping from frame to frame.
+        """
+        norms = _NormPass(previous=previous, keep=keep)
+        return self._run(x, norms), norms.recorded
 
     def _run(self, x: Tensor, norms: _NormPass) -> Tensor:
         height, width = x.shape[-2:]

@@ -1,0 +1,139 @@
+"""Frame-to-frame consistency for video: smoothed instance-norm statistics, scene cuts, flicker measures.
+
+A fast network normalises every frame by its own instance-norm statistics, so a small change in the picture
+(a hand entering the frame, a brightness flicker) shifts the colours of the whole output: the video "pumps".
+`FrameStylizer` blends each frame's statistics into a running average (one pass per frame, see
+TransformerNet.forward_smoothed) and starts afresh at a scene cut, where the old statistics no longer fit.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from nst.color import transfer_luminance
+from nst.fast import _autocast, blend_strength
+from nst.settings import DEFAULT_VIDEO, VideoSettings
+from nst.transformer import NormStats, TransformerNet
+
+HISTOGRAM_SIDE = 64  # frames are compared on a thumbnail this size
+HISTOGRAM_BINS = 64  # per colour channel
+
+
+def colour_cdfs(frame: Tensor) -> Tensor:
+    """(3, HISTOGRAM_BINS) cumulative histograms of each channel of a thumbnail of (1,3,H,W) `frame` in
+    [0,1]."""
+    small = F.interpolate(frame.float(), size=(HISTOGRAM_SIDE, HISTOGRAM_SIDE), mode="area")[0].clamp(0, 1)
+    counts = torch.stack([torch.histc(channel, bins=HISTOGRAM_BINS, min=0.0, max=1.0) for channel in small])
+    return (counts / counts.sum(dim=1, keepdim=True)).cumsum(dim=1)
+
+
+class SceneCuts:
+    """Says whether a frame starts a new shot: its colours moved by at least `threshold` since the last one.
+
+    The distance is the earth mover's distance between the colour histograms (per channel, averaged, in
+    units of the full range): camera motion and a lighting flicker of 8 % move them by up to ~0.06, two
+    different photos by 0.08 to 0.15. A missed cut only means the average adapts over a few frames.
+    """
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._last: Tensor | None = None
+
+    def is_cut(self, frame: Tensor) -> bool:
+        cdfs = colour_cdfs(frame)
+        last, self._last = self._last, cdfs
+        if last is None:
+            return False
+        return float((cdfs - last).abs().mean()) >= self.threshold
+
+
+class FrameStylizer:
+    """Stylises consecutive frames of one stream with a network, smoothing its statistics across them.
+
+    Keep one per stream (video file, webcam session): it remembers the running statistics. Frames must share
+    a size; a new size, a scene cut or `reset()` starts the average afresh.
+    """
+
+    def __init__(self, net: TransformerNet, settings: VideoSettings = DEFAULT_VIDEO) -> None:
+        self.net = net
+        self.settings = settings
+        self.cuts = SceneCuts(settings.scene_cut)
+        self.scene_cuts = 0  # how many cuts reset the average so far
+        self._stats: NormStats | None = None
+        self._size: tuple[int, ...] | None = None
+
+    def reset(self) -> None:
+        """Forget the running statistics (the next frame uses its own)."""
+        self._stats, self._size = None, None
+
+    @torch.inference_mode()
+    def __call__(self, frame: Tensor) -> Tensor:
+        """The stylised (1,3,H,W) float32 frame in [0,1] of (1,3,H,W) `frame` in [0,1] (net's device)."""
+        settings = self.settings
+        if settings.smoothing and self.cuts.is_cut(frame):
+            self.scene_cuts += 1
+            self.reset()
+        if tuple(frame.shape) != self._size:
+            self.reset()
+        x = frame.contiguous(memory_format=torch.channels_last)
+        with _autocast(frame.device):
+            if settings.smoothing:
+                keep = settings.smoothing_keep if self._stats is not None else 0.0
+                output, self._stats = self.net.forward_smoothed(x, self._stats, keep)
+            else:
+                output = self.net(x)
+        self._size = tuple(frame.shape)
+        output = output.float()
+        if settings.preserve_color:
+            output = transfer_luminance(output, frame)
+        if settings.strength < 1.0:
+            output = blend_strength(frame, output, settings.strength, settings.blend)
+        return output
+
+
+# --- measures of flicker -----------------------------------------------------------------------------------
+
+
+def _mean_step(frames: Sequence[np.ndarray]) -> float:
+    """Mean absolute difference of consecutive uint8 frames, in grey levels."""
+    steps = [np.abs(b.astype(np.int16) - a.astype(np.int16)).mean() for a, b in itertools.pairwise(frames)]
+    return float(np.mean(steps)) if steps else 0.0
+
+
+def flicker_ratio(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:
+    """How much more the output changes from frame to frame than the input: mean |out[t+1] - out[t]| over mean
+    |in[t+1] - in[t]| (uint8 HxWx3 frames of one size). 1 = as steady as the input."""
+    return _mean_step(outputs) / max(_mean_step(inputs), 1e-6)
+
+
+def warped_error(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:
+    """Lai et al. 2018's warping error: mean |out[t+1] - warp(out[t])| in [0,1] units over the pixels whose
+    optical flow (OpenCV's DIS, from input t+1 to input t) is reliable, i.e. not occluded.
+
+    Flicker that motion does not explain shows up here; plain motion does not."""
+    import cv2  # optional: only the benchmarks measure this (opencv-python-headless)
+
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    errors = []
+    for (a, b), (out_a, out_b) in zip(itertools.pairwise(inputs), itertools.pairwise(outputs), strict=True):
+        grey_a, grey_b = (cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) for img in (a, b))
+        flow = dis.calc(grey_b, grey_a, None)  # for each pixel of frame t+1: where it was in frame t
+        height, width = grey_a.shape
+        grid = np.stack(np.meshgrid(np.arange(width), np.arange(height)), axis=-1).astype(np.float32)
+        where = grid + flow
+        warped_in = cv2.remap(a, where[..., 0], where[..., 1], cv2.INTER_LINEAR)
+        warped_out = cv2.remap(out_a, where[..., 0], where[..., 1], cv2.INTER_LINEAR)
+        # visible in both frames: the warped input matches, and the flow stays inside the picture
+        inside = (where[..., 0] >= 0) & (where[..., 0] <= width - 1) & (where[..., 1] >= 0)
+        inside &= where[..., 1] <= height - 1
+        valid = inside & (np.abs(warped_in.astype(np.int16) - b.astype(np.int16)).max(axis=-1) < 20)
+        if valid.any():
+            diff = np.abs(warped_out.astype(np.float32) - out_b.astype(np.float32)).mean(axis=-1)
+            errors.append(float(diff[valid].mean()) / 255.0)
+    return float(np.mean(errors)) if errors else 0.0
