@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,62 +34,73 @@ def colour_cdfs(frame: Tensor) -> Tensor:
     return (counts / counts.sum(dim=1, keepdim=True)).cumsum(dim=1)
 
 
-class SceneCuts:
-    """Says whether a frame starts a new shot: its colours moved by at least `threshold` since the last one.
+def scene_distance(cdfs: Tensor, last: Tensor) -> float:
+    """Earth mover's distance between two frames' colour histograms (see colour_cdfs), per channel, averaged,
+    in units of the full range: camera motion and an 8 % lighting flicker move them by up to ~0.06, two
+    different photos by 0.08 to 0.15."""
+    return float((cdfs - last.to(cdfs.device)).abs().mean())
 
-    The distance is the earth mover's distance between the colour histograms (per channel, averaged, in
-    units of the full range): camera motion and a lighting flicker of 8 % move them by up to ~0.06, two
-    different photos by 0.08 to 0.15. A missed cut only means the average adapts over a few frames.
-    """
 
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self._last: Tensor | None = None
+@dataclass
+class SmoothingState:
+    """What a stream remembers between frames: the running statistics (on the CPU, so the state can cross
+    process boundaries like a ZeroGPU worker's), the last frame's colour histograms and its shape."""
 
-    def is_cut(self, frame: Tensor) -> bool:
-        cdfs = colour_cdfs(frame)
-        last, self._last = self._last, cdfs
-        if last is None:
-            return False
-        return float((cdfs - last).abs().mean()) >= self.threshold
+    stats: NormStats | None = None
+    cdfs: Tensor | None = None
+    shape: tuple[int, ...] | None = None
+    scene_cuts: int = 0  # how many cuts restarted the average so far
 
 
 class FrameStylizer:
     """Stylises consecutive frames of one stream with a network, smoothing its statistics across them.
 
-    Keep one per stream (video file, webcam session): it remembers the running statistics. Frames must share
-    a size; a new size, a scene cut or `reset()` starts the average afresh.
+    Keep one per stream (video file), or keep its `state` (webcam session). Frames must share a size; a new
+    size or a scene cut (a missed cut only means the average adapts over a few frames) starts afresh.
     """
 
-    def __init__(self, net: TransformerNet, settings: VideoSettings = DEFAULT_VIDEO) -> None:
+    def __init__(
+        self,
+        net: TransformerNet,
+        settings: VideoSettings = DEFAULT_VIDEO,
+        state: SmoothingState | None = None,
+    ) -> None:
         self.net = net
         self.settings = settings
-        self.cuts = SceneCuts(settings.scene_cut)
-        self.scene_cuts = 0  # how many cuts reset the average so far
-        self._stats: NormStats | None = None
-        self._size: tuple[int, ...] | None = None
+        self.state = state or SmoothingState()
 
-    def reset(self) -> None:
-        """Forget the running statistics (the next frame uses its own)."""
-        self._stats, self._size = None, None
+    @property
+    def scene_cuts(self) -> int:
+        return self.state.scene_cuts
+
+    def _history(self, frame: Tensor) -> NormStats | None:
+        """The running statistics to blend this frame's into, on its device; None after a cut or resize."""
+        state = self.state
+        previous = state.stats if state.shape == tuple(frame.shape) else None
+        cdfs = colour_cdfs(frame)
+        cut = state.cdfs is not None and scene_distance(cdfs, state.cdfs) >= self.settings.scene_cut
+        state.cdfs = cdfs.cpu()
+        if previous is None:
+            return None
+        if cut:
+            state.scene_cuts += 1
+            return None
+        return [(mean.to(frame.device), var.to(frame.device)) for mean, var in previous]
 
     @torch.inference_mode()
     def __call__(self, frame: Tensor) -> Tensor:
         """The stylised (1,3,H,W) float32 frame in [0,1] of (1,3,H,W) `frame` in [0,1] (net's device)."""
         settings = self.settings
-        if settings.smoothing and self.cuts.is_cut(frame):
-            self.scene_cuts += 1
-            self.reset()
-        if tuple(frame.shape) != self._size:
-            self.reset()
         x = frame.contiguous(memory_format=torch.channels_last)
         with _autocast(frame.device):
             if settings.smoothing:
-                keep = settings.smoothing_keep if self._stats is not None else 0.0
-                output, self._stats = self.net.forward_smoothed(x, self._stats, keep)
+                previous = self._history(frame)
+                keep = settings.smoothing_keep if previous is not None else 0.0
+                output, stats = self.net.forward_smoothed(x, previous, keep)
+                self.state.stats = [(mean.cpu(), var.cpu()) for mean, var in stats]
             else:
                 output = self.net(x)
-        self._size = tuple(frame.shape)
+        self.state.shape = tuple(frame.shape)
         output = output.float()
         if settings.preserve_color:
             output = transfer_luminance(output, frame)

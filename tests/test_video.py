@@ -4,6 +4,7 @@ message; smoothing keeps colours steadier than per-frame statistics."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import av
@@ -13,7 +14,7 @@ import torch
 
 from nst.errors import NSTError, VideoError
 from nst.settings import DEFAULT_VIDEO_LIMITS, VideoLimits, VideoSettings
-from nst.temporal import FrameStylizer, SceneCuts, flicker_ratio, warped_error
+from nst.temporal import FrameStylizer, colour_cdfs, flicker_ratio, scene_distance, warped_error
 from nst.transformer import TransformerNet
 from nst.video import output_size, probe, stylize_video
 from tests.video_clips import _sine, audio_seconds, pattern, read_frames, write_clip
@@ -200,11 +201,18 @@ def test_smoothed_statistics_replay_and_blend(net: TransformerNet) -> None:
     assert torch.allclose(mixed[0][0], 0.8 * stats[0][0] + 0.2 * own[0][0], atol=1e-5)
 
 
-def test_scene_cuts() -> None:
-    cuts = SceneCuts(VideoSettings().scene_cut)
+def test_scene_cuts(net: TransformerNet) -> None:
     frames = [torch.from_numpy(pattern(64, 48, i)).permute(2, 0, 1)[None].float() / 255 for i in range(4)]
-    assert not any(cuts.is_cut(frame) for frame in frames)  # motion and jitter are not cuts
-    assert cuts.is_cut(torch.full((1, 3, 48, 64), 0.95))  # a white shot is
+    cdfs = [colour_cdfs(frame) for frame in frames]
+    cut = VideoSettings().scene_cut
+    assert all(scene_distance(a, b) < cut for a, b in itertools.pairwise(cdfs))  # motion and jitter
+    white = torch.full((1, 3, 48, 64), 0.95)
+    assert scene_distance(colour_cdfs(white), cdfs[-1]) >= cut  # a white shot is a cut
+    stylizer = FrameStylizer(net)
+    for frame in [*frames, white, white]:
+        stylizer(frame)
+    assert stylizer.scene_cuts == 1 and stylizer.state.stats is not None
+    assert stylizer.state.stats[0][0].device.type == "cpu"  # the state can travel between processes
 
 
 def test_smoothing_reduces_flicker(net: TransformerNet) -> None:
