@@ -137,8 +137,9 @@ class VideoLimits:
 @dataclass(frozen=True)
 class VideoSettings:
     """One video stylisation. Smoothing blends each frame's instance-norm statistics into a running average
-    (`smoothing_keep` = the average's share) and starts afresh at a scene cut (earth mover's distance of the
-    colour histograms of consecutive frames at least `scene_cut`, see nst.temporal.SceneCuts)."""
+    (`smoothing_keep` = the average's share) and the output with the previous one moved along the optical
+    flow (`flow_blend` = its share, 0 = off); both start afresh at a scene cut (earth mover's distance of the
+    colour histograms of consecutive frames at least `scene_cut`, see nst.temporal.scene_distance)."""
 
     strength: float = 1.0
     preserve_color: bool = False
@@ -146,6 +147,7 @@ class VideoSettings:
     max_side: int = 720  # the output's longest side (never enlarged); sides are then made even
     smoothing: bool = True
     smoothing_keep: float = 0.8
+    flow_blend: float = 0.5  # with smoothing: the previous output's share, carried along the optical flow
     scene_cut: float = 0.075
     crf: int = 20  # H.264 quality (lower = better, larger)
     x264_preset: str = "veryfast"

@@ -1,9 +1,12 @@
-"""Frame-to-frame consistency for video: smoothed instance-norm statistics, scene cuts, flicker measures.
+"""Frame-to-frame consistency for video: smoothed instance-norm statistics, a blend along the optical flow,
+scene cuts, and measures of flicker.
 
 A fast network normalises every frame by its own instance-norm statistics, so a small change in the picture
 (a hand entering the frame, a brightness flicker) shifts the colours of the whole output: the video "pumps".
 `FrameStylizer` blends each frame's statistics into a running average (one pass per frame, see
-TransformerNet.forward_smoothed) and starts afresh at a scene cut, where the old statistics no longer fit.
+TransformerNet.forward_smoothed). Its textures still pop from frame to frame under motion, so the output is
+also blended with the previous output carried along the optical flow (nst.flow). Both start afresh at a scene
+cut, where the past no longer fits.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from torch import Tensor
 
 from nst.color import transfer_luminance
 from nst.fast import _autocast, blend_strength
+from nst.flow import FlowWarper, blend_along_flow, grey_thumbnail
 from nst.settings import DEFAULT_VIDEO, VideoSettings
 from nst.transformer import NormStats, TransformerNet
 
@@ -50,6 +54,9 @@ class SmoothingState:
     cdfs: Tensor | None = None
     shape: tuple[int, ...] | None = None
     scene_cuts: int = 0  # how many cuts restarted the average so far
+    grey: np.ndarray | None = None  # the last frame, small and grey, for the optical flow
+    frame: Tensor | None = None  # the last input and output frames (uint8, CPU), for the flow blend
+    output: Tensor | None = None
 
 
 class FrameStylizer:
@@ -68,44 +75,62 @@ class FrameStylizer:
         self.net = net
         self.settings = settings
         self.state = state or SmoothingState()
+        self._warper = FlowWarper()
 
     @property
     def scene_cuts(self) -> int:
         return self.state.scene_cuts
 
-    def _history(self, frame: Tensor) -> NormStats | None:
-        """The running statistics to blend this frame's into, on its device; None after a cut or resize."""
+    def _continues(self, frame: Tensor) -> bool:
+        """Whether `frame` continues the last one's shot: same size, no scene cut (which is counted)."""
         state = self.state
-        previous = state.stats if state.shape == tuple(frame.shape) else None
         cdfs = colour_cdfs(frame)
         cut = state.cdfs is not None and scene_distance(cdfs, state.cdfs) >= self.settings.scene_cut
         state.cdfs = cdfs.cpu()
-        if previous is None:
-            return None
-        if cut:
-            state.scene_cuts += 1
-            return None
-        return [(mean.to(frame.device), var.to(frame.device)) for mean, var in previous]
+        if state.shape != tuple(frame.shape):
+            return False
+        state.scene_cuts += cut
+        return not cut
+
+    def _along_flow(self, output: Tensor, frame: Tensor, continues: bool) -> Tensor:
+        """Blend `output` with the previous output carried along the motion (see nst.flow); remember both."""
+        state, share = self.state, self.settings.flow_blend
+        grey = grey_thumbnail(frame)
+        if continues and share > 0 and state.grey is not None and state.output is not None:
+            assert state.frame is not None
+            grid = self._warper.grid(grey, state.grey, tuple(frame.shape[-2:]), frame.device)
+            before = [t.to(frame.device).float().div(255) for t in (state.output, state.frame)]
+            output = blend_along_flow(output, frame, before[0], before[1], grid, share)
+        state.grey = grey
+        state.frame, state.output = (
+            t.mul(255).round().clamp(0, 255).to(torch.uint8).cpu() for t in (frame, output)
+        )
+        return output
 
     @torch.inference_mode()
     def __call__(self, frame: Tensor) -> Tensor:
         """The stylised (1,3,H,W) float32 frame in [0,1] of (1,3,H,W) `frame` in [0,1] (net's device)."""
-        settings = self.settings
+        settings, state = self.settings, self.state
         x = frame.contiguous(memory_format=torch.channels_last)
+        continues = settings.smoothing and self._continues(frame)
         with _autocast(frame.device):
             if settings.smoothing:
-                previous = self._history(frame)
+                previous = None
+                if continues and state.stats is not None:
+                    previous = [(mean.to(frame.device), var.to(frame.device)) for mean, var in state.stats]
                 keep = settings.smoothing_keep if previous is not None else 0.0
                 output, stats = self.net.forward_smoothed(x, previous, keep)
-                self.state.stats = [(mean.cpu(), var.cpu()) for mean, var in stats]
+                state.stats = [(mean.cpu(), var.cpu()) for mean, var in stats]
             else:
                 output = self.net(x)
-        self.state.shape = tuple(frame.shape)
+        state.shape = tuple(frame.shape)
         output = output.float()
         if settings.preserve_color:
             output = transfer_luminance(output, frame)
         if settings.strength < 1.0:
             output = blend_strength(frame, output, settings.strength, settings.blend)
+        if settings.smoothing:
+            output = self._along_flow(output, frame, continues)
         return output
 
 

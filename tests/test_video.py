@@ -227,3 +227,17 @@ def test_smoothing_reduces_flicker(net: TransformerNet) -> None:
     assert flicker_ratio(inputs, smooth) < flicker_ratio(inputs, raw)
     assert flicker_ratio(inputs, inputs) == pytest.approx(1.0)
     assert warped_error(inputs, inputs) < 0.05
+
+
+def test_flow_carries_the_previous_frame_along_the_motion() -> None:
+    from nst.flow import FlowWarper, blend_along_flow, grey_thumbnail, warp
+
+    frames = [torch.from_numpy(pattern(96, 64, i)).permute(2, 0, 1)[None].float() / 255 for i in (0, 1)]
+    warper = FlowWarper()
+    grid = warper.grid(grey_thumbnail(frames[1]), grey_thumbnail(frames[0]), (64, 96), torch.device("cpu"))
+    inner = (..., slice(20, -8), slice(30, -8))  # away from the borders and the fixed blue corner
+    before = (frames[0] - frames[1]).abs()[inner].mean()
+    after = (warp(frames[0], grid) - frames[1]).abs()[inner].mean()
+    assert after < 0.5 * before  # the stripes moved; warping the old frame along the flow follows them
+    still = blend_along_flow(frames[1], frames[1], frames[0], frames[0], grid, 0.0)
+    assert torch.equal(still, frames[1])  # share 0: the frame as it is
