@@ -79,15 +79,24 @@ class VideoHandlers:
         request: gr.Request | None = None,
     ) -> tuple[Any, str]:
         """One camera frame stylised, and the frame rate this view gets."""
-        client = request.client.host if request is not None and request.client is not None else "local"
         picture, fps = self.service.live(
-            self._unopened(frame), preset, self._session(request), client, strength, smoothing
+            self._unopened(frame), preset, self._session(request), _visitor(request), strength, smoothing
         )
         rate = "…" if fps is None else f"{fps:.1f}"
         return picture, _fps_html(rate)
 
     def end_live(self, request: gr.Request) -> None:
         self.service.end_live(self._session(request))
+
+
+def _visitor(request: gr.Request | None) -> str:
+    """The visitor's address: the first X-Forwarded-For entry behind a proxy (a Space), else the peer's. A
+    client can forge the header, which only gets it a second live view, still bounded by the turn and the
+    live queue's concurrency."""
+    if request is None:
+        return "local"
+    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client is not None else "local")
 
 
 def _fps_html(rate: str) -> str:

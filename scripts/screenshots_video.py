@@ -68,15 +68,18 @@ def start_live(page: Page) -> None:
     record.first.click()
 
 
-def live_frames(page: Page, seconds: float) -> tuple[int, float]:
-    """Different pictures the live view showed in `seconds` (after the first one arrived), and their rate."""
-    deadline = time.monotonic() + 120
+def live_frames(page: Page, seconds: float, at_least: int = 1, timeout_s: float = 180) -> tuple[int, float]:
+    """Different pictures the live view showed during `seconds` after the first arrived (longer when fewer
+    than `at_least` came by then, up to `timeout_s`), and how many per second that was."""
+    deadline = time.monotonic() + timeout_s
     while page.evaluate("window.nstFrames.length") == 0 and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    first = page.evaluate("window.nstFrames.length")
+        page.wait_for_timeout(100)
+    first, start = page.evaluate("window.nstFrames.length"), time.monotonic()
     page.wait_for_timeout(seconds * 1000)
+    while page.evaluate("window.nstFrames.length") - first < at_least and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     count = page.evaluate("window.nstFrames.length") - first
-    return count, count / seconds
+    return count, count / (time.monotonic() - start)
 
 
 def video_tab(page: Page, clip: Path, out: Path | None = None, timeout_s: float = 600) -> None:

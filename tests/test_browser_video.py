@@ -71,9 +71,9 @@ def test_video_tab_paints_and_plays_a_clip(page: Page, folder: Path) -> None:
 
 def test_live_view_streams_the_camera(page: Page) -> None:
     start_live(page)
-    count, rate = live_frames(page, seconds=6)
-    print(f"live view: {count} frames in 6 s = {rate:.1f} frames/s shown")
-    assert count >= 3  # pictures keep arriving, each a new one
+    count, rate = live_frames(page, seconds=5, at_least=3)
+    print(f"live view: {count} new frames, {rate:.1f} frames/s shown")
+    assert count >= 3  # pictures keep arriving, each a new one (the speed is a benchmark, not a test)
     shown = page.locator("#live-fps").inner_text()
     assert re.search(r"\d+\.\d frames/s", shown), shown
     page.locator("#live-camera button").filter(has_text="Stop").first.click()
