@@ -38,6 +38,7 @@ VIDEO_LIMITS = {
 VIDEO_SIDES = {"cpu": (360, 480, 720), "cuda": (480, 720, 1080)}  # output size choices (longest side)
 VIDEO_DEFAULT_SIDE = {"cpu": 480, "cuda": 720}
 OUTPUT_MAX_AGE_S = 900  # finished videos are deleted this long after they were made
+GPU_FRAMES_PER_S = 60  # a conservative video speed on a GPU (decode + stylise + encode at 1080p)
 LIVE_SIDE = 640  # webcam frames are stylised at most this large (longest side)
 LIVE_SECONDS = {"cpu": 60, "cuda": 120}  # one live view's turn
 LIVE_IDLE_S = 3.0  # a live view that sent no frame for this long has ended
@@ -66,8 +67,8 @@ class VideoUpdate:
 def _video_gpu_seconds(
     source: str, target: str, model: str, settings: VideoSettings, limits: VideoLimits, stop: StopFlag
 ) -> int:
-    """ZeroGPU reservation of a video run: its longest allowed clip at a conservative 10 frames/s."""
-    return 30 + int(limits.max_seconds * limits.max_fps / 10)
+    """ZeroGPU reservation of a video run: the longest clip the limits allow at GPU_FRAMES_PER_S."""
+    return 30 + int(limits.max_seconds * limits.max_fps / GPU_FRAMES_PER_S)
 
 
 @spaces.GPU(duration=_video_gpu_seconds)

@@ -3,6 +3,7 @@ gradio_client against the served app (bad uploads answered, the server still ser
 
 from __future__ import annotations
 
+import inspect
 import io
 import socket
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import nst.service_video as service_video
 from nst.errors import NSTError, VideoError
 from nst.service import Engine
 from nst.service_video import VIDEO_LIMITS, VideoService
+from nst.settings import VideoSettings
 from nst.transformer import build_transformer, save_checkpoint
 from tests.video_clips import audio_seconds, pattern, read_frames, write_clip
 
@@ -153,3 +155,12 @@ def test_client_video_tab(server: str, files: dict[str, Path], tmp_path: Path) -
             client.predict(bad, "hokusai", 1.0, False, 360, True, api_name="/video")
     again = client.predict(video, "kandinsky", 0.5, True, 360, False, api_name="/video")
     assert again[2]["preset"] == "kandinsky" and again[2]["smoothing"] is False  # still serving
+
+
+def test_gpu_functions_are_plain_off_spaces() -> None:
+    """spaces.GPU is a no-op here; the reservation of a video run covers the longest clip allowed."""
+    assert not hasattr(service_video._video_on_device, "zerogpu")
+    assert not hasattr(service_video._live_on_device, "zerogpu")
+    assert inspect.isgeneratorfunction(service_video._video_on_device)
+    seconds = service_video._video_gpu_seconds("", "", "", VideoSettings(), VIDEO_LIMITS["cuda"], None)  # type: ignore[arg-type]  # only the limits matter
+    assert 60 < seconds <= 300

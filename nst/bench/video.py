@@ -37,10 +37,10 @@ PAN_PX = 4  # camera motion per frame
 SAMPLE_RATE = 48_000
 
 
-def _scene(width: int, height: int) -> Image.Image:
-    """The picture the camera pans across: a real photo when ../shared has one."""
+def _scene(width: int, height: int, frames: int) -> Image.Image:
+    """The picture the camera pans across in `frames` steps: a real photo when ../shared has one."""
     photo = SHARED_DIR / "photos" / "tubingen.jpg"
-    side = width + PAN_PX * FRAMES
+    side = width + PAN_PX * frames
     if photo.is_file():
         image = load_image(photo)
         scale = max(side / image.width, height / image.height)
@@ -53,7 +53,7 @@ def _scene(width: int, height: int) -> Image.Image:
 def clip_frames(size: tuple[int, int] = SIZE, frames: int = FRAMES) -> list[np.ndarray]:
     """The test clip's frames (uint8 HxWx3): a pan with brightness jitter."""
     width, height = size
-    scene = np.asarray(_scene(width, height), dtype=np.float32)
+    scene = np.asarray(_scene(width, height, frames), dtype=np.float32)
     rng = np.random.default_rng(1)
     top = (scene.shape[0] - height) // 2
     out = []
