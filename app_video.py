@@ -16,7 +16,7 @@ import gradio as gr
 
 from nst.runs import format_duration, thinned
 from nst.service import GPU_QUEUE, PresetCard
-from nst.service_video import LIVE_SECONDS, VIDEO_SIDES, VideoService, VideoUpdate
+from nst.service_video import LIVE_SECONDS, VIDEO_SIDES, VideoService, VideoUpdate, format_rate
 
 LIVE_QUEUE = "live"
 LIVE_CONCURRENCY = {"cpu": 1, "cuda": 2}  # live frames served at once (one uses every CPU core)
@@ -82,8 +82,7 @@ class VideoHandlers:
         picture, fps = self.service.live(
             self._unopened(frame), preset, self._session(request), _visitor(request), strength, smoothing
         )
-        rate = "…" if fps is None else f"{fps:.1f}"
-        return picture, _fps_html(rate)
+        return picture, _fps_html("… frames/s" if fps is None else format_rate(fps))
 
     def end_live(self, request: gr.Request) -> None:
         self.service.end_live(self._session(request))
@@ -100,7 +99,7 @@ def _visitor(request: gr.Request | None) -> str:
 
 
 def _fps_html(rate: str) -> str:
-    return f"<div style='{FPS_STYLE}' id='live-fps-value'>{rate} frames/s</div>"
+    return f"<div style='{FPS_STYLE}' id='live-fps-value'>{rate}</div>"
 
 
 def _status(update: VideoUpdate) -> str:
@@ -109,12 +108,12 @@ def _status(update: VideoUpdate) -> str:
         return f"<div class='nst-status'><p><b>Stopped after {update.done} frames.</b></p></div>"
     if update.output is not None:
         done = "<progress max='1' value='1'></progress>"
-        return f"<div class='nst-status'>{done}<p>{html.escape(update.info)}</p></div>"
+        return f"<div class='nst-status'>{done}<p><b>Done:</b> {html.escape(update.info)}</p></div>"
     total = update.total or update.done
     left = f" · about {format_duration(update.eta)} left" if update.eta is not None else ""
     return (
         f"<div class='nst-status'><progress max='{total}' value='{update.done}'></progress>"
-        f"<p><b>Frame {update.done} of {total}</b> · {update.fps:.1f} frames/s{left}</p></div>"
+        f"<p><b>Frame {update.done} of {total}</b> · {format_rate(update.fps)}{left}</p></div>"
     )
 
 
@@ -188,7 +187,7 @@ def live_tab(h: VideoHandlers, cards: Sequence[PresetCard]) -> None:
             painted = gr.Image(
                 label="Painted live", format="jpeg", interactive=False, height=480, elem_id="live-result"
             )
-            fps = gr.HTML(_fps_html("—"), elem_id="live-fps")
+            fps = gr.HTML(_fps_html("— frames/s"), elem_id="live-fps")
     camera.stream(
         h.live,
         [camera, preset, strength, smoothing],

@@ -45,6 +45,12 @@ LIVE_IDLE_S = 3.0  # a live view that sent no frame for this long has ended
 LIVE_FPS_SMOOTHING = 0.8  # the shown rate is a running average of frame intervals
 
 
+def format_rate(fps: float) -> str:
+    """Frames per second in words, with the digits that matter ("24 frames/s", "2.5 …", "0.04 …")."""
+    digits = 0 if fps >= 10 else 1 if fps >= 1 else 2
+    return f"{fps:.{digits}f} frames/s"
+
+
 @dataclass(frozen=True)
 class VideoUpdate:
     """Progress of a video run as the UI shows it; `output` (an MP4 path) and `recipe` come last."""
@@ -198,7 +204,7 @@ class VideoService:
                 "versions": _versions(),
             }
             text = (
-                f"**{preset.name}** · {result.frames} frames at {width}×{height} · {result.fps:.1f} frames/s "
+                f"{preset.name} · {result.frames} frames at {width}×{height} · {format_rate(result.fps)} "
                 f"on {self.kind.upper()} · sound: {result.audio}"
             )
             yield VideoUpdate(result.frames, result.frames, result.fps, None, result.output, text, recipe)

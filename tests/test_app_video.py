@@ -164,3 +164,11 @@ def test_gpu_functions_are_plain_off_spaces() -> None:
     assert inspect.isgeneratorfunction(service_video._video_on_device)
     seconds = service_video._video_gpu_seconds("", "", "", VideoSettings(), VIDEO_LIMITS["cuda"], None)  # type: ignore[arg-type]  # only the limits matter
     assert 60 < seconds <= 300
+
+
+def test_rates_keep_the_digits_that_matter() -> None:
+    assert [service_video.format_rate(r) for r in (24.4, 2.46, 0.042)] == [
+        "24 frames/s",
+        "2.5 frames/s",
+        "0.04 frames/s",
+    ]
