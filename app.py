@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from app_video import VideoHandlers, live_tab, video_tab
 from nst.errors import NSTError
 from nst.presets import get_preset
 from nst.runs import format_duration
@@ -39,6 +40,7 @@ from nst.service import (
     QualityUpdate,
     example_photos,
 )
+from nst.service_video import VideoService
 from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, QualitySettings, use_local_data
 from nst.vgg import LAYERS
 
@@ -599,6 +601,11 @@ def build_demo(engine: Engine, photos: Sequence[Path] = ()) -> gr.Blocks:
                 _quality_tab(h, photos)
             with gr.Tab("Compare", id="compare"):
                 _compare_tab(h, photos)
+            video = VideoHandlers(VideoService(engine), h, friendly, _unopened, _session)
+            with gr.Tab("Video", id="video"):
+                video_tab(video, h.cards)
+            with gr.Tab("Live", id="live"):
+                live_tab(video, h.cards)
         _credits(h.cards)
         demo.unload(h.unload)
     return demo.queue(max_size=QUEUE_SIZE)

@@ -15,3 +15,7 @@ class ModelError(NSTError):
 
 class PresetError(NSTError):
     """An unknown preset id or a preset whose files are unavailable."""
+
+
+class VideoError(NSTError):
+    """An input video was refused (not a video, no picture, empty, truncated, beyond the limits, ...)."""

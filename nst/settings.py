@@ -133,3 +133,41 @@ class BenchSettings:
     warmup: int = 1
     repeats: int = 5
     output: Path = field(default_factory=lambda: REPO_ROOT / "docs" / "benchmarks.md")
+
+
+# --- video --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What an input video may be: checked on the container's header, and again while frames stream by."""
+
+    max_bytes: int = 2 * 1024**3
+    max_seconds: float = 3 * 3600.0
+    max_pixels: int = 4096 * 2304  # per frame, as stored (4K UHD and DCI 4K fit)
+    max_fps: float = 240.0
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """One video stylisation. Smoothing blends each frame's instance-norm statistics into a running average
+    (`smoothing_keep` = the average's share) and the output with the previous one moved along the optical
+    flow (`flow_blend` = its share, 0 = off); both start afresh at a scene cut (earth mover's distance of the
+    colour histograms of consecutive frames at least `scene_cut`, see nst.temporal.scene_distance)."""
+
+    strength: float = 1.0
+    preserve_color: bool = False
+    blend: str = "pyramid"  # see nst.fast.BLENDS
+    max_side: int = 720  # the output's longest side (never enlarged); sides are then made even
+    smoothing: bool = True
+    smoothing_keep: float = 0.8
+    flow_blend: float = 0.5  # with smoothing: the previous output's share, carried along the optical flow
+    scene_cut: float = 0.075
+    crf: int = 20  # H.264 quality (lower = better, larger)
+    x264_preset: str = "veryfast"
+    device: str = "auto"
+
+
+MAX_VIDEO_SIDE = 2160  # the largest --max-side accepted
+DEFAULT_VIDEO = VideoSettings()
+DEFAULT_VIDEO_LIMITS = VideoLimits()

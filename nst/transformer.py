@@ -61,9 +61,17 @@ class _NormPass:
     """One forward pass's instance-norm state: statistics computed from the input (and recorded) or replayed,
     and for a multi-style network the (N, styles) or (1, styles) mix of style embeddings to apply."""
 
-    def __init__(self, frozen: NormStats | None = None, mix: Tensor | None = None) -> None:
+    def __init__(
+        self,
+        frozen: NormStats | None = None,
+        mix: Tensor | None = None,
+        previous: NormStats | None = None,
+        keep: float = 0.0,
+    ) -> None:
         self.frozen = frozen
         self.mix = mix
+        self.previous = previous  # running statistics to blend this pass's own into (video frames)
+        self.keep = keep  # the running statistics' share in that blend
         self.recorded: NormStats = []
 
     def stats(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -75,6 +83,9 @@ class _NormPass:
             x = x.float()
             mean = x.mean(dim=(2, 3), keepdim=True)
             var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
+        if self.frozen is None and self.previous is not None:
+            old_mean, old_var = self.previous[len(self.recorded)]
+            mean, var = torch.lerp(mean, old_mean, self.keep), torch.lerp(var, old_var, self.keep)
         self.recorded.append((mean, var))
         return mean, var
 
@@ -292,6 +303,17 @@ class TransformerNet(
             "outer_kernel": self._outer_kernel,
             "depthwise": self._depthwise,
         }
+
+    def forward_smoothed(
+        self, x: Tensor, previous: NormStats | None, keep: float
+    ) -> tuple[Tensor, NormStats]:
+        """Stylise `x` with each instance norm's statistics blended into `previous` (`keep` = their share), in
+        one pass; returns the output and the blended statistics, the next frame's `previous`.
+
+        A running average of the statistics across video frames stops colours pumping from frame to frame.
+        """
+        norms = _NormPass(previous=previous, keep=keep)
+        return self._run(x, norms), norms.recorded
 
     def _run(self, x: Tensor, norms: _NormPass) -> Tensor:
         height, width = x.shape[-2:]

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 def chromium_path() -> str | None:
@@ -42,11 +43,15 @@ def chromium_path() -> str | None:
 
 
 @contextlib.contextmanager
-def chromium(executable: str) -> Iterator[BrowserContext]:
-    """A headless Chromium with a throw-away profile."""
+def chromium(executable: str, camera: Path | None = None) -> Iterator[BrowserContext]:
+    """A headless Chromium with a throw-away profile; with `camera` (a .y4m file), a fake webcam playing it,
+    allowed without asking."""
+    args = CHROMIUM_ARGS + (
+        [] if camera is None else [*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera}"]
+    )
     with tempfile.TemporaryDirectory(prefix="nst-chromium-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT
+            profile, executable_path=executable, headless=True, args=args, viewport=VIEWPORT
         )
         try:
             yield context

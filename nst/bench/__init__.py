@@ -89,6 +89,8 @@ def hardware(device: torch.device) -> str:
 
 
 def _fmt_time(value: float, unit: str) -> str:
+    if not unit.startswith("s"):  # a plain quantity (a ratio, a score), not a time
+        return f"{value:.3g}"
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 

@@ -11,7 +11,7 @@ from nst.bench import BenchContext, append_table, render_table
 from nst.device import enable_fast_math, pick_device
 from nst.settings import BenchSettings
 
-SUITES = ("quality", "fast", "train", "app")
+SUITES = ("quality", "fast", "train", "app", "video")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Command-line entry point: `python -m nst quality ...` and `python -m nst fast ...`.
+"""Command-line entry point: `python -m nst quality ...`, `python -m nst fast ...`, `python -m nst video ...`.
 
 Each subcommand module exposes `add_parser(subparsers)`, which registers its arguments and sets
 `func(args) -> int`. Refusals (NSTError) become one line on stderr and exit code 2, never a traceback.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nst.cli import fast, quality
+from nst.cli import fast, quality, video
 from nst.errors import NSTError
 
 EXIT_BAD_INPUT = 2
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     quality.add_parser(subparsers)
     fast.add_parser(subparsers)
+    video.add_parser(subparsers)
     return parser
 
 

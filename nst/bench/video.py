@@ -1,0 +1,153 @@
+"""Benchmark suite `video`: video files end to end, and how much smoothing calms the flicker.
+
+The clip is made here: a 640×360 camera pan across a photo (../shared/photos/tubingen.jpg, or a synthetic
+picture without it) with a random ±5 % brightness jitter per frame and a sine tone, H.264 at 30 fps.
+
+Rows: seconds per frame of `stylize_video` (decode + stylise + encode + mux, sound copied) for the CPU-fast
+variant (and the standard one on a GPU), with frames per second and each stage's share of the time; then the
+flicker ratio (mean |out[t+1] - out[t]| over mean |in[t+1] - in[t]|, 1 = as steady as the input) with and
+without smoothing of the normalisation statistics, over the bundled presets, with Lai et al.'s warping error.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+from PIL import Image
+
+from nst.bench import BenchContext, Measurement, peak_rss_bytes
+from nst.fast import load_model
+from nst.images import load_image, resize_max_side
+from nst.presets import list_presets, model_id
+from nst.settings import SHARED_DIR, VideoSettings
+from nst.temporal import FrameStylizer, flicker_ratio, warped_error
+from nst.video import stylize_video
+
+SIZE = (640, 360)
+FRAMES = 48
+FPS = 30
+JITTER = 0.05
+PAN_PX = 4  # camera motion per frame
+SAMPLE_RATE = 48_000
+
+
+def _scene(width: int, height: int, frames: int) -> Image.Image:
+    """The picture the camera pans across in `frames` steps: a real photo when ../shared has one."""
+    photo = SHARED_DIR / "photos" / "tubingen.jpg"
+    side = width + PAN_PX * frames
+    if photo.is_file():
+        image = load_image(photo)
+        scale = max(side / image.width, height / image.height)
+        return resize_max_side(image, round(max(image.size) * scale) + 1)
+    rng = np.random.default_rng(0)
+    coarse = rng.random((6, 12, 3)) * 255
+    return Image.fromarray(coarse.astype(np.uint8)).resize((side, height), Image.Resampling.BICUBIC)
+
+
+def clip_frames(size: tuple[int, int] = SIZE, frames: int = FRAMES) -> list[np.ndarray]:
+    """The test clip's frames (uint8 HxWx3): a pan with brightness jitter."""
+    width, height = size
+    scene = np.asarray(_scene(width, height, frames), dtype=np.float32)
+    rng = np.random.default_rng(1)
+    top = (scene.shape[0] - height) // 2
+    out = []
+    for index in range(frames):
+        left = index * PAN_PX
+        crop = scene[top : top + height, left : left + width] * (1.0 + rng.uniform(-JITTER, JITTER))
+        out.append(crop.clip(0, 255).astype(np.uint8))
+    return out
+
+
+def write_clip(path: Path, frames: list[np.ndarray]) -> None:
+    """H.264 (crf 18) at FPS with a 440 Hz AAC tone as long as the picture."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=FPS, options={"crf": "18"})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+        for frame in frames:
+            out.mux(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(video.encode(None))
+        t = np.arange(round(len(frames) / FPS * SAMPLE_RATE)) / SAMPLE_RATE
+        tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            chunk = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
+            chunk.sample_rate, chunk.pts, chunk.time_base = SAMPLE_RATE, start, Fraction(1, SAMPLE_RATE)
+            out.mux(audio.encode(chunk))
+        out.mux(audio.encode(None))
+
+
+def _end_to_end(ctx: BenchContext, clip: Path, variant: str, preset: str) -> Measurement:
+    """Seconds per frame of the whole pipeline, and each stage's share."""
+    model = model_id(preset, variant)
+    load_model(model, ctx.device)
+    settings = VideoSettings(max_side=max(SIZE), device=str(ctx.device))
+    per_frame, shares = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(ctx.warmup + ctx.repeats):
+            result = list(stylize_video(clip, Path(folder) / "out.mp4", model, settings))[-1].result
+            assert result is not None and result.frames == FRAMES
+            if run >= ctx.warmup:
+                per_frame.append(result.seconds / result.frames)
+                shares.append({stage: t / result.seconds for stage, t in result.timings.items()})
+    share = {stage: statistics.median(s[stage] for s in shares) for stage in shares[0]}
+    overhead = statistics.median(s["decode"] + s["encode"] for s in shares)
+    fps = 1.0 / statistics.median(per_frame)
+    return Measurement(
+        f"video {SIZE[0]}×{SIZE[1]}, {variant} variant ({preset}), end to end",
+        per_frame,
+        unit="s/frame",
+        peak_mem_bytes=peak_rss_bytes() if ctx.device.type == "cpu" else torch.cuda.max_memory_allocated(),
+        notes=f"**{fps:.1f} fps** (target ≥ 15 on CPU); decode {share['decode']:.0%}, stylise "
+        f"{share['stylise']:.0%}, encode {share['encode']:.0%}: decode+encode **{overhead:.0%}** "
+        "(target ≤ 20 %); "
+        f"{FRAMES} frames, sound copied",
+    )
+
+
+def _flicker(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> list[Measurement]:
+    """Flicker ratio and warping error per preset, smoothing on and off."""
+    tensors = [torch.from_numpy(f).permute(2, 0, 1)[None].float().div(255).to(ctx.device) for f in frames]
+    rows = []
+    for smoothing in (True, False):
+        ratios, warps, names = [], [], []
+        for preset in list_presets():
+            net = load_model(model_id(preset.id, variant), ctx.device)
+            stylizer = FrameStylizer(net, VideoSettings(smoothing=smoothing))
+            outputs = [
+                stylizer(t)[0].mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
+                for t in tensors
+            ]
+            ratios.append(flicker_ratio(frames, outputs))
+            warps.append(warped_error(frames, outputs))
+            names.append(f"{preset.id} {ratios[-1]:.2f}")
+        state = "on" if smoothing else "off"
+        target = "; target ≤ 1.3" if smoothing else ""
+        rows.append(
+            Measurement(
+                f"flicker ratio, {variant} variant, smoothing {state}",
+                ratios,
+                unit="ratio",
+                notes=f"per preset: {', '.join(names)}; warping error (Lai et al., DIS flow) median "
+                f"{statistics.median(warps):.4f}{target}",
+            )
+        )
+    return rows
+
+
+def run(ctx: BenchContext) -> list[Measurement]:
+    frames = clip_frames()
+    preset = list_presets()[0].id
+    variants = ("cpu", "standard") if ctx.device.type == "cuda" else ("cpu",)
+    with tempfile.TemporaryDirectory() as folder:
+        clip = Path(folder) / "pan.mp4"
+        write_clip(clip, frames)
+        rows = [_end_to_end(ctx, clip, variant, preset) for variant in variants]
+    rows += _flicker(ctx, frames, "cpu")
+    return rows
