@@ -66,6 +66,8 @@ footer { display: none !important; }
 #fast-gallery .caption-label { white-space: normal; font-size: 0.75em; line-height: 1.2; }
 .nst-result img { width: 100%; height: 100%; object-fit: contain; }
 """
+PHONE_CSS = Path(__file__).resolve().parent / "static" / "phone.css"  # the layout on narrow screens
+PHONE_JS = Path(__file__).resolve().parent / "static" / "phone.js"  # brings a tapped run's result into view
 MAX_EXAMPLES = 6  # all the shipped examples (examples/)
 PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a painting that is unavailable
 
@@ -310,6 +312,7 @@ def _photo_input(
         height=height,
         scale=scale,
         elem_id=elem_id,
+        elem_classes="nst-m-input",
     )
 
 
@@ -356,10 +359,14 @@ def _fast_tab(h: Handlers, photos: Sequence[Path]) -> None:
     result = _output_image("fast-result", "Your painting", height=520, render=False)
     info = gr.Markdown(elem_id="fast-info", render=False)
     recipe = gr.JSON(show_label=False, render=False)
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="fast-layout", elem_classes="nst-tab-row"):
         with gr.Column(scale=5):
             photo = _photo_input("fast-photo")
-            gr.Markdown("**Pick a painting**: your photo is re-painted at once.", visible=has_paintings)
+            gr.Markdown(
+                "**Pick a painting**: your photo is re-painted at once.",
+                visible=has_paintings,
+                elem_classes="nst-m-input",
+            )
             gallery = gr.Gallery(
                 value=[
                     (image or PLACEHOLDER, _short(card))
@@ -375,6 +382,7 @@ def _fast_tab(h: Handlers, photos: Sequence[Path]) -> None:
                 buttons=[],
                 visible=has_paintings,
                 elem_id="fast-gallery",
+                elem_classes="nst-m-input",
             )
             preset = gr.Dropdown(
                 choices=[(card.caption, card.preset.id) for card in cards],
@@ -382,6 +390,7 @@ def _fast_tab(h: Handlers, photos: Sequence[Path]) -> None:
                 label="Painting",
                 visible=not has_paintings,
                 elem_id="fast-preset",
+                elem_classes="nst-m-input",
             )
             with gr.Row():
                 strength = gr.Slider(0, 1, value=1, step=0.05, label="Style strength")
@@ -402,7 +411,7 @@ def _fast_tab(h: Handlers, photos: Sequence[Path]) -> None:
                     rows[:MAX_EXAMPLES], inputs, outputs, fn=h.fast, cache_examples=True, cache_mode="lazy",
                     preprocess=False, visible_columns=[0, 1], label="Try an example",
                 )  # fmt: skip
-        with gr.Column(scale=6):
+        with gr.Column(scale=6, elem_classes="nst-output"):
             result.render()
             info.render()
             with gr.Accordion("Recipe (also inside the downloaded PNG)", open=False):
@@ -450,13 +459,16 @@ def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
     engine, kind = h.engine, h.engine.kind
     defaults: QualitySettings = engine.quality_defaults()
     paintings = [(card.caption, card.preset.id) for card in h.cards if card.painting is not None]
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="quality-layout", elem_classes="nst-tab-row"):
         with gr.Column(scale=5):
             photo = _photo_input("quality-photo", height=260)
             style = gr.Dropdown(
-                choices=paintings, value=paintings[0][1] if paintings else None, label="Painting"
+                choices=paintings,
+                value=paintings[0][1] if paintings else None,
+                label="Painting",
+                elem_classes="nst-m-input",
             )
-            with gr.Accordion("Your own painting, or a blend of two", open=False):
+            with gr.Accordion("Your own painting, or a blend of two", open=False, elem_classes="nst-m-input"):
                 style_upload = _photo_input("quality-style-upload", "Your own painting (used instead)", 180)
                 with gr.Row():
                     style2 = gr.Dropdown(
@@ -508,15 +520,17 @@ def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
                     seed = gr.Number(value=defaults.seed, precision=0, label="Seed")
                     coarse_to_fine = gr.Checkbox(value=defaults.coarse_to_fine, label="Coarse-to-fine")
             eta = gr.Markdown(
-                h.expected(defaults.size, defaults.steps, defaults.coarse_to_fine), elem_id="quality-eta"
+                h.expected(defaults.size, defaults.steps, defaults.coarse_to_fine),
+                elem_id="quality-eta",
+                elem_classes="nst-m-run",
             )
-            with gr.Row():
+            with gr.Row(elem_classes="nst-m-run"):
                 run = gr.Button("Paint", variant="primary", size="lg", elem_id="quality-run")
                 stop = gr.Button("Stop", variant="stop", size="lg", elem_id="quality-stop")
             if photos and paintings:
                 rows = [[str(p), paintings[i % len(paintings)][1]] for i, p in enumerate(photos)]
                 gr.Examples(rows[:MAX_EXAMPLES], [photo, style], cache_examples=False, label="Try an example")
-        with gr.Column(scale=6):
+        with gr.Column(scale=6, elem_classes="nst-output"):
             result = _output_image("quality-result", "Your painting", height=520)
             status = gr.HTML(elem_id="quality-status")
             with gr.Accordion("Recipe (also inside the downloaded PNG)", open=False):
@@ -549,12 +563,17 @@ def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
         f"(about {expected} here), then scores both the same way: content and style loss (lower is closer) "
         "and SSIM, the structure kept from the photo."
     )
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="compare-layout", elem_classes="nst-tab-row"):
         with gr.Column(scale=4):
             photo = _photo_input("compare-photo", height=260)
-            preset = gr.Dropdown(choices=ready, value=ready[0][1] if ready else None, label="Painting")
+            preset = gr.Dropdown(
+                choices=ready,
+                value=ready[0][1] if ready else None,
+                label="Painting",
+                elem_classes="nst-m-input",
+            )
             gr.Markdown(about if ready else "Compare needs a fast-mode network: none is installed yet.")
-            with gr.Row():
+            with gr.Row(elem_classes="nst-m-run"):
                 run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-run")
                 stop = gr.Button("Stop", variant="stop", size="lg", elem_id="compare-stop")
             if photos and ready:
@@ -562,7 +581,7 @@ def _compare_tab(h: Handlers, photos: Sequence[Path]) -> None:
                 gr.Examples(
                     rows[:MAX_EXAMPLES], [photo, preset], cache_examples=False, label="Try an example"
                 )
-        with gr.Column(scale=7):
+        with gr.Column(scale=7, elem_classes="nst-output"):
             slider = gr.ImageSlider(
                 label="Fast ◀ ▶ Quality", type="pil", format="png", max_height=480, elem_id="compare-slider"
             )
@@ -613,7 +632,8 @@ def build_demo(engine: Engine, photos: Sequence[Path] = ()) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, **options: Any) -> tuple[Any, str, str]:
     """Start serving `demo` with the app's limits and look (`options` override launch arguments)."""
-    return demo.launch(**{"max_file_size": MAX_UPLOAD_BYTES, "theme": THEME, "css": CSS, **options})
+    look = {"theme": THEME, "css": CSS, "css_paths": [PHONE_CSS], "js": PHONE_JS.read_text(encoding="utf-8")}
+    return demo.launch(**{"max_file_size": MAX_UPLOAD_BYTES, **look, **options})
 
 
 def main(engine: Engine | None = None) -> None:

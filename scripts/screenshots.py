@@ -2,8 +2,10 @@
 
 `python scripts/screenshots.py` starts the app (bundled presets, data from ../shared or the NST_* variables)
 on a free port, then: Fast — uploads a photo and waits for the result; Quality — starts a run, waits for a
-few previews, shoots mid-run and stops it; Compare — runs a comparison to its score table. Chromium is the
-Debian one (`apt-get install chromium`), driven by Playwright; `tests/test_browser.py` reuses the helpers.
+few previews, shoots mid-run and stops it; Compare — runs a comparison to its score table. It does this on a
+desktop screen (fast.png, …) and then on a phone, 390×844 with touch (mobile-fast.png, …); `--screens`
+picks one. Chromium is the Debian one (`apt-get install chromium`), driven by Playwright;
+`tests/test_browser.py` reuses the helpers.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 900}
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+# Screens, as options of Browser.new_page: a laptop, and a common phone (iPhone 12 to 14) held upright.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def chromium_path() -> str | None:
@@ -43,20 +48,19 @@ def chromium_path() -> str | None:
 
 
 @contextlib.contextmanager
-def chromium(executable: str, camera: Path | None = None) -> Iterator[BrowserContext]:
-    """A headless Chromium with a throw-away profile; with `camera` (a .y4m file), a fake webcam playing it,
-    allowed without asking."""
+def chromium(executable: str, camera: Path | None = None) -> Iterator[Browser]:
+    """A headless Chromium. `browser.new_page(**DESKTOP)` (or PHONE) opens a page in a context of its own (one
+    Gradio session each), so one browser serves both screens at once. With `camera` (a .y4m file), a fake
+    webcam plays it, allowed without asking."""
     args = CHROMIUM_ARGS + (
         [] if camera is None else [*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera}"]
     )
-    with tempfile.TemporaryDirectory(prefix="nst-chromium-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=args, viewport=VIEWPORT
-        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
         try:
-            yield context
+            yield browser
         finally:
-            context.close()
+            browser.close()
 
 
 def free_port() -> int:
@@ -76,6 +80,15 @@ def open_app(page: Page, url: str) -> None:
 
 def open_tab(page: Page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+
+
+def press(page: Page, elem_id: str) -> None:
+    """Click a button, or tap it on a touch screen."""
+    button = page.locator(f"#{elem_id}")
+    if page.evaluate("navigator.maxTouchPoints > 0"):
+        button.tap()
+    else:
+        button.click()
 
 
 def upload(page: Page, elem_id: str, path: Path) -> None:
@@ -123,38 +136,56 @@ def shoot(page: Page, path: Path) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-def fast_tab(page: Page, photo: Path, out: Path, ready: bool) -> None:
+def fast_tab(page: Page, photo: Path, out: Path, ready: bool, prefix: str = "") -> None:
     upload(page, "fast-photo", photo)
     if ready:  # the upload itself starts the run
         wait_for_image(page, "fast-result", timeout_s=120)
-    shoot(page, out / "fast.png")
+    shoot(page, out / f"{prefix}fast.png")
 
 
-def quality_tab(page: Page, photo: Path, out: Path) -> None:
+def quality_tab(page: Page, photo: Path, out: Path, prefix: str = "") -> None:
     open_tab(page, "Quality")
     upload(page, "quality-photo", photo)
     wait_for_image(page, "quality-photo", timeout_s=30)
-    page.locator("#quality-run").click()
+    press(page, "quality-run")
     first = wait_for_image(page, "quality-result", timeout_s=300)
     wait_for_image(page, "quality-result", timeout_s=300, not_src=first)  # a later preview
-    shoot(page, out / "quality.png")
-    page.locator("#quality-stop").click()
+    shoot(page, out / f"{prefix}quality.png")
+    press(page, "quality-stop")
     wait_for_text(page, "quality-status", "Stopped at step", timeout_s=60)
 
 
-def compare_tab(page: Page, photo: Path, out: Path) -> None:
+def compare_tab(
+    page: Page, photo: Path, out: Path, prefix: str = "", stop_after: float | None = None
+) -> None:
     open_tab(page, "Compare")
     upload(page, "compare-photo", photo)
     wait_for_image(page, "compare-photo", timeout_s=30)
-    page.locator("#compare-run").click()
-    wait_for_text(page, "compare-status", "Done:", timeout_s=1200)
-    shoot(page, out / "compare.png")
+    press(page, "compare-run")
+    if stop_after is None:
+        wait_for_text(page, "compare-status", "Done:", timeout_s=1200)
+    else:  # a busy machine: stop the quality half early, and the table scores the image it had reached
+        wait_for_image(page, "compare-slider", timeout_s=600)
+        page.wait_for_timeout(stop_after * 1000)
+        press(page, "compare-stop")
+        wait_for_text(page, "compare-table", "(stopped)", timeout_s=300)
+    shoot(page, out / f"{prefix}compare.png")
+
+
+SCREENS = {"desktop": (DESKTOP, ""), "phone": (PHONE, "mobile-")}  # name: page options, file name prefix
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photo", type=Path, help="photo to use (default: the first example photo)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--screens", choices=[*SCREENS, "both"], default="both", help="default: both")
+    parser.add_argument(
+        "--stop-compare-after",
+        type=float,
+        metavar="SECONDS",
+        help="stop Compare's quality run this long after its first preview (default: let it finish)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))  # `python scripts/screenshots.py` from anywhere
     import app
@@ -171,16 +202,20 @@ def main(argv: list[str] | None = None) -> int:
     if photo is None:
         parser.error("no photo: pass --photo or set NST_PHOTOS_DIR")
     engine = Engine()
+    ready = any(card.fast_ready for card in engine.presets)
     demo = app.build_demo(engine, photos)
     _, url, _ = app.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True)
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         with chromium(executable) as browser:
-            page = browser.new_page()
-            open_app(page, url)
-            fast_tab(page, photo, args.out, ready=any(card.fast_ready for card in engine.presets))
-            quality_tab(page, photo, args.out)
-            compare_tab(page, photo, args.out)
+            for name, (screen, prefix) in SCREENS.items():
+                if args.screens in (name, "both"):
+                    page = browser.new_page(**screen)
+                    open_app(page, url)
+                    fast_tab(page, photo, args.out, ready, prefix)
+                    quality_tab(page, photo, args.out, prefix)
+                    compare_tab(page, photo, args.out, prefix, args.stop_compare_after)
+                    page.close()
     finally:
         demo.close()
     return 0

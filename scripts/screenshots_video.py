@@ -18,6 +18,7 @@ import numpy as np
 from playwright.sync_api import Page
 
 from scripts.screenshots import (
+    DESKTOP,
     chromium,
     chromium_path,
     free_port,
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         with chromium(executable, camera) as browser:
-            page = browser.new_page()
+            page = browser.new_page(**DESKTOP)
             open_app(page, url)
             video_tab(page, clip, args.out)
             start_live(page)

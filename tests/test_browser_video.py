@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 import app
 from nst.service import Engine
 from nst.transformer import build_transformer, save_checkpoint
-from scripts.screenshots import chromium, chromium_path, free_port, open_app
+from scripts.screenshots import DESKTOP, chromium, chromium_path, free_port, open_app
 from scripts.screenshots_video import live_frames, start_live, video_tab, write_y4m
 from tests.video_clips import pattern, write_clip
 
@@ -54,7 +54,7 @@ def url(folder: Path) -> Iterator[str]:
 def page(executable: str, url: str, folder: Path) -> Iterator[Page]:
     camera = write_y4m(folder / "camera.y4m", [pattern(640, 480, i) for i in range(30)])
     with chromium(executable, camera) as browser:
-        page = browser.new_page()
+        page = browser.new_page(**DESKTOP)
         open_app(page, url)
         yield page
 
