@@ -140,7 +140,7 @@ class RunPolicy:
     min_deadline_s: float = 60.0
     max_deadline_s: float = 900.0
     max_expected_s: float = 600.0
-    rate_band: tuple[float, float] = (0.5, 4.0)
+    rate_band: tuple[float, float] = (0.7, 4.0)
     min_learn_s: float = 5.0
     waiting: int = 4  # runs that may wait behind the running one
 
