@@ -6,7 +6,6 @@ This module is the Gradio layout and thin event functions only: all work and eve
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import inspect
@@ -29,6 +28,7 @@ from nst.service import (
     FAST_QUEUE,
     FAST_SIZES,
     GPU_QUEUE,
+    GPU_WORKERS,
     MAX_UPLOAD_BYTES,
     MIN_SIDE,
     QUALITY_MAX_SIZE,
@@ -41,6 +41,7 @@ from nst.service import (
     example_photos,
 )
 from nst.service_video import VideoService
+from nst.serving import BLEND, STRENGTH, STYLE_SCALE, TV_WEIGHT, ClientFiles, client_keys, public_message
 from nst.settings import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, QualitySettings, use_local_data
 from nst.vgg import LAYERS
 
@@ -75,23 +76,9 @@ PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a
 Upload = dict[str, Any] | str | None  # an image input's raw value (events skip Gradio's preprocessing)
 
 
-def _unopened(value: Upload) -> str | bytes | None:
-    """The file an image input sent, unopened: its path, or a data URL's bytes (a plain path passes through).
-
-    Image events run with preprocess=False, so Gradio never opens an upload: only nst.images decodes it, after
-    checking the header, and a bomb or a text file gets a plain answer. Gradio still checks that the path is
-    one of its own uploads, and the engine checks every other value."""
-    if not value or isinstance(value, str):
-        return value or None
-    url = value.get("url") or ""
-    if url.startswith("data:"):
-        return base64.b64decode(url.partition(",")[2])
-    return value.get("path")
-
-
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Show the library's refusals (NSTError, written for people) as Gradio error pop-ups, for plain functions
-    and generators alike."""
+    and generators alike; a message naming server internals is replaced (nst.serving.public_message)."""
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
@@ -99,7 +86,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 yield from fn(*args, **kwargs)
             except NSTError as exc:
-                raise gr.Error(str(exc)) from exc
+                raise gr.Error(public_message(exc)) from exc
 
         return stream
 
@@ -108,7 +95,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except NSTError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(public_message(exc)) from exc
 
     return call
 
@@ -116,6 +103,14 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _session(request: gr.Request | None) -> str:
     """The browser tab (or API client) a request came from: Stop only reaches that session's runs."""
     return (request.session_hash if request is not None else None) or "local"
+
+
+def _owners(request: gr.Request | None) -> tuple[str, ...]:
+    """Who a long run counts against: its session and its address (one run each, nst.turns)."""
+    if request is None:
+        return ()
+    peer = request.client.host if request.client is not None else None
+    return client_keys(request.session_hash, peer, request.headers.get("x-forwarded-for"))
 
 
 def _progress_html(update: QualityUpdate, prefix: str = "") -> str:
@@ -149,9 +144,17 @@ def _mebibytes(count: int | None) -> str:
 class Handlers:
     """The event functions: each turns UI values into one engine call and the result into component values."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, files: ClientFiles | None = None) -> None:
         self.engine = engine
         self.cards = engine.presets
+        # Image events run with preprocess=False, so Gradio never opens an upload: nst.images decodes it after
+        # checking its header. Every file a client names is first checked here (inside the upload folder).
+        uploads = gr.utils.get_upload_folder()
+        self.files = files or ClientFiles.of([uploads], max_bytes=engine.limits.max_bytes)
+
+    def _unopened(self, value: Upload) -> str | bytes | None:
+        """The checked path (or data URL bytes) of an image input's value; see nst.serving.ClientFiles."""
+        return self.files.resolve(value)
 
     # --- fast ---------------------------------------------------------------------------------------------
 
@@ -160,7 +163,7 @@ class Handlers:
         self, photo: Upload, preset: str | None, strength: float, preserve: bool, size: float
     ) -> tuple[Any, str, dict[str, Any]]:
         """Stylise the photo with the chosen preset."""
-        result = self.engine.fast(_unopened(photo), preset, strength, preserve, size)
+        result = self.engine.fast(self._unopened(photo), preset, strength, preserve, size)
         info = result.info + (f"\n\n{result.note}" if result.note else "")
         return result.image, info, result.recipe
 
@@ -241,27 +244,28 @@ class Handlers:
         session = _session(request)
         flag = self.engine.stops.begin(session, "quality")
         try:
-            settings, styles = self.engine.prepare_quality(
-                (style, _unopened(style_upload)),
-                (style2, _unopened(style2_upload)),
-                blend,
-                size=size,
-                steps=steps,
-                strength=strength,
-                preserve_color=preserve,
-                style_layers=style_layers,
-                content_layers=content_layers,
-                tv_weight=tv_weight,
-                optimizer=optimizer,
-                init=init,
-                seed=seed,
-                style_scale=style_scale,
-                coarse_to_fine=coarse_to_fine,
-            )
-            for update in self.engine.quality(_unopened(photo), styles, settings, flag):
-                image = gr.skip() if update.image is None else update.image
-                recipe = update.event.recipe if update.event.done else gr.skip()
-                yield image, _progress_html(update), recipe
+            with self.engine.admit(_owners(request)) as turn:  # one long run per client, refused at once
+                settings, styles = self.engine.prepare_quality(
+                    (style, self._unopened(style_upload)),
+                    (style2, self._unopened(style2_upload)),
+                    blend,
+                    size=size,
+                    steps=steps,
+                    strength=strength,
+                    preserve_color=preserve,
+                    style_layers=style_layers,
+                    content_layers=content_layers,
+                    tv_weight=tv_weight,
+                    optimizer=optimizer,
+                    init=init,
+                    seed=seed,
+                    style_scale=style_scale,
+                    coarse_to_fine=coarse_to_fine,
+                )
+                for update in self.engine.quality(self._unopened(photo), styles, settings, flag, turn):
+                    image = gr.skip() if update.image is None else update.image
+                    recipe = update.event.recipe if update.event.done else gr.skip()
+                    yield image, _progress_html(update), recipe
         finally:
             self.engine.stops.end(session, "quality", flag)
 
@@ -275,8 +279,9 @@ class Handlers:
         session = _session(request)
         flag = self.engine.stops.begin(session, "compare")
         try:
-            for update in self.engine.compare(_unopened(photo), preset, flag):
-                yield self._compare_values(update)
+            with self.engine.admit(_owners(request)) as turn:
+                for update in self.engine.compare(self._unopened(photo), preset, flag, turn):
+                    yield self._compare_values(update)
         finally:
             self.engine.stops.end(session, "compare", flag)
 
@@ -440,7 +445,8 @@ def _wire_gpu_run(
     outputs: list[Any],
     status: gr.components.Component,
 ) -> None:
-    """Run: arm this tab's stop flag, then the streamed GPU job (one at a time); Stop skips the queue."""
+    """Run: arm this tab's stop flag, then the streamed GPU job (one at a time, nst.turns); Stop skips the
+    queue."""
     run.click(h.arm(kind), None, None, queue=False, api_visibility="private").then(
         getattr(h, kind),
         inputs,
@@ -448,7 +454,7 @@ def _wire_gpu_run(
         api_name=kind,
         preprocess=False,
         concurrency_id=GPU_QUEUE,
-        concurrency_limit=1,
+        concurrency_limit=GPU_WORKERS,  # the engine's Gate runs one at a time and refuses the rest at once
         show_progress="minimal",
         show_progress_on=[status],
     )
@@ -475,8 +481,12 @@ def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
                         choices=[("None", ""), *paintings], value="", label="Second painting", scale=3
                     )
                     style2_upload = _photo_input("quality-style2-upload", "…or your own", height=150, scale=2)
-                blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second painting")
-            strength = gr.Slider(0, 3, value=defaults.style_strength, step=0.1, label="Style strength")
+                blend = gr.Slider(
+                    BLEND.low, BLEND.high, value=0.5, step=0.05, label="Share of the second painting"
+                )
+            strength = gr.Slider(
+                STRENGTH.low, STRENGTH.high, value=defaults.style_strength, step=0.1, label="Style strength"
+            )
             with gr.Row():
                 size = gr.Slider(
                     MIN_SIDE,
@@ -504,11 +514,13 @@ def _quality_tab(h: Handlers, photos: Sequence[Path]) -> None:
                 )
                 with gr.Row():
                     tv_weight = gr.Slider(
-                        0, 5, value=defaults.tv_weight, step=0.1, label="Smoothing (TV weight)"
-                    )
+                        TV_WEIGHT.low, TV_WEIGHT.high, value=defaults.tv_weight, step=0.1,
+                        label="Smoothing (TV weight)",
+                    )  # fmt: skip
                     style_scale = gr.Slider(
-                        0.25, 2, value=defaults.style_scale, step=0.05, label="Style scale"
-                    )
+                        STYLE_SCALE.low, STYLE_SCALE.high, value=defaults.style_scale, step=0.05,
+                        label="Style scale",
+                    )  # fmt: skip
                 with gr.Row():
                     optimizer = gr.Radio(
                         [("L-BFGS", "lbfgs"), ("Adam", "adam")], value=defaults.optimizer, label="Optimiser"
@@ -610,7 +622,8 @@ def _credits(cards: Sequence[PresetCard]) -> None:
 
 def build_demo(engine: Engine, photos: Sequence[Path] = ()) -> gr.Blocks:
     """The app for `engine`; `photos` become the examples (Fast outputs are cached on first use)."""
-    h = Handlers(engine)
+    uploads = ClientFiles.of([gr.utils.get_upload_folder()], photos, max_bytes=engine.limits.max_bytes)
+    h = Handlers(engine, uploads)
     with gr.Blocks(title="NST Studio", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
         _header(engine)
         with gr.Tabs():
@@ -620,7 +633,7 @@ def build_demo(engine: Engine, photos: Sequence[Path] = ()) -> gr.Blocks:
                 _quality_tab(h, photos)
             with gr.Tab("Compare", id="compare"):
                 _compare_tab(h, photos)
-            video = VideoHandlers(VideoService(engine), h, friendly, _unopened, _session)
+            video = VideoHandlers(VideoService(engine), h, friendly, h._unopened, _session)
             with gr.Tab("Video", id="video"):
                 video_tab(video, h.cards)
             with gr.Tab("Live", id="live"):

@@ -21,7 +21,7 @@ from PIL import Image
 from torch import Tensor
 
 from nst.color import transfer_luminance
-from nst.device import enable_fast_math, pick_device
+from nst.device import checked_device, enable_fast_math
 from nst.errors import ModelError, NSTError
 from nst.hub import checkpoint_folders
 from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
@@ -62,7 +62,7 @@ def load_model(model_id: str, device: str | torch.device = "auto") -> Transforme
     Sources are tried in order (bundled, Hub cache, download); one that is missing or broken falls through to
     the next. Loaded networks (eval mode, no gradients) are kept in a bounded LRU keyed by (id, device).
     """
-    target = _device(device)
+    target = checked_device(device)
     key = (model_id, str(target))
     with _models_lock:
         if key in _models:
@@ -114,17 +114,6 @@ def _join(phrases: list[str]) -> str:
     if len(phrases) <= 2:
         return " and ".join(phrases)
     return ", ".join(phrases[:-1]) + ", and " + phrases[-1]
-
-
-def _device(device: str | torch.device) -> torch.device:
-    """pick_device, with a clear NSTError for unknown names or an absent GPU."""
-    try:
-        target = pick_device(device)
-    except RuntimeError as exc:
-        raise NSTError(f"Unknown device '{device}': use auto, cpu or cuda.") from exc
-    if target.type == "cuda" and not torch.cuda.is_available():
-        raise NSTError("A GPU (cuda) was requested but none is available: use --device cpu or auto.")
-    return target
 
 
 def _prepare(net: TransformerNet, device: torch.device) -> TransformerNet:
@@ -236,7 +225,7 @@ def stylize(
     colours (luminance transfer). Images wider or taller than `tile_size` (default: FastSettings.tile_size
     on CPU, CUDA_TILE_SIZE on a GPU) run in tiles; `progress` gets (tiles done, tiles in all).
     """
-    target = _device(device)
+    target = checked_device(device)
     if tile_size is None:
         tile_size = CUDA_TILE_SIZE if target.type == "cuda" else _DEFAULTS.tile_size
     if not 0.0 <= strength <= 1.0:

@@ -1,8 +1,10 @@
 """Files from the Hugging Face Hub: the local cache first, then a download unless the Hub is offline.
 
-An unreachable Hub must not stall a request: reachability is probed once per endpoint and process, with a
-short timeout (`HUB_PROBE_TIMEOUT_S`), and the answer is remembered. Checkpoints resolve in order to the
-bundled folder, the cache, then a download (see `checkpoint_folders`).
+An unreachable Hub must not stall a request: reachability is probed with a short timeout
+(`HUB_PROBE_TIMEOUT_S`) and the answer is remembered for `HUB_PROBE_TTL_S` (one network blip must not leave a
+server offline for good). Downloads run with short timeouts (`HUB_ETAG_TIMEOUT_S`, `HUB_DOWNLOAD_TIMEOUT_S`):
+they happen inside a web request. Checkpoints resolve in order to the bundled folder, the cache, then a
+download (see `checkpoint_folders`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import get_session
 
 from nst.errors import ModelError
-from nst.settings import HUB_PROBE_TIMEOUT_S
+from nst.settings import HUB_DOWNLOAD_TIMEOUT_S, HUB_ETAG_TIMEOUT_S, HUB_PROBE_TIMEOUT_S, HUB_PROBE_TTL_S
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
 
 log = logging.getLogger(__name__)
@@ -32,8 +35,10 @@ log = logging.getLogger(__name__)
 CHECKPOINT_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 _TRUE = {"1", "true", "yes", "on"}
 
-_reachable: dict[str, bool] = {}  # endpoint -> answer of its one probe
+_reachable: dict[str, tuple[bool, float]] = {}  # endpoint -> (answer of its last probe, monotonic time)
 _probe_lock = threading.Lock()
+if "HF_HUB_DOWNLOAD_TIMEOUT" not in os.environ:  # read per download; the host may still set its own
+    constants.HF_HUB_DOWNLOAD_TIMEOUT = HUB_DOWNLOAD_TIMEOUT_S
 
 
 def hub_offline() -> bool:
@@ -42,14 +47,16 @@ def hub_offline() -> bool:
 
 
 def hub_reachable() -> bool:
-    """Whether the Hub endpoint answers: probed once per endpoint (HUB_PROBE_TIMEOUT_S), then remembered."""
+    """Whether the Hub endpoint answers: probed (HUB_PROBE_TIMEOUT_S), then remembered for HUB_PROBE_TTL_S."""
     endpoint = constants.ENDPOINT
     with _probe_lock:
-        if endpoint not in _reachable:
-            _reachable[endpoint] = _probe(endpoint, HUB_PROBE_TIMEOUT_S)
-            if not _reachable[endpoint]:
+        known = _reachable.get(endpoint)
+        if known is None or time.monotonic() - known[1] >= HUB_PROBE_TTL_S:
+            known = (_probe(endpoint, HUB_PROBE_TIMEOUT_S), time.monotonic())
+            _reachable[endpoint] = known
+            if not known[0]:
                 log.info("The Hugging Face Hub at %s is unreachable; using local files only.", endpoint)
-        return _reachable[endpoint]
+        return known[0]
 
 
 def reset_hub_probe() -> None:
@@ -102,11 +109,18 @@ def download_file(
         raise ModelError(f"cannot download {what}: {blocker}")
     try:
         return Path(
-            hf_hub_download(repo_id, filename, revision=revision, repo_type=repo_type, force_download=force)
+            hf_hub_download(
+                repo_id,
+                filename,
+                revision=revision,
+                repo_type=repo_type,
+                force_download=force,
+                etag_timeout=HUB_ETAG_TIMEOUT_S,
+            )
         )
     except LocalEntryNotFoundError as exc:  # huggingface_hub's way of saying it could not reach the Hub
         with _probe_lock:
-            _reachable[constants.ENDPOINT] = False  # do not wait on it again in this process
+            _reachable[constants.ENDPOINT] = (False, time.monotonic())  # not again for HUB_PROBE_TTL_S
         raise ModelError(f"downloading {what} failed: the Hub ({constants.ENDPOINT}) did not answer") from exc
     except (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError) as exc:
         raise ModelError(

@@ -6,9 +6,9 @@ decoded, so a decompression bomb costs nothing. Nothing user-supplied is ever wr
 
 from __future__ import annotations
 
+import errno
 import io
 import json
-import math
 import os
 import stat
 import tempfile
@@ -34,6 +34,11 @@ _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N"})
 _PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
 _DRAFT_FORMATS = frozenset({"JPEG", "MPO"})  # formats whose decoder can scale down while decoding
+# The formats a photo may come in. Everything else Pillow reads is refused before its reader runs: some run
+# external programs (EPS: Ghostscript) or are rarely exercised parsers of hostile input.
+# (MPO, the multi-picture JPEG of phones, has no reader of its own: the JPEG reader opens it.)
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+_DRAFT_SCALES = (1, 2, 4, 8)  # the reductions a JPEG decoder offers
 # Anything PIL may raise while decoding a broken file (it is not consistent about which).
 _DECODE_ERRORS = (
     OSError,
@@ -128,18 +133,30 @@ def encode_png(image: Image.Image, recipe: dict[str, Any] | None = None) -> byte
     return buffer.getvalue()
 
 
-def save_png(image: Image.Image, path: str | os.PathLike[str], recipe: dict[str, Any] | None = None) -> None:
-    """Write `image` (and its recipe) to `path` as PNG, atomically: a crash never leaves half a file."""
+def save_png(
+    image: Image.Image,
+    path: str | os.PathLike[str],
+    recipe: dict[str, Any] | None = None,
+    *,
+    overwrite: bool = True,
+) -> None:
+    """Write `image` (and its recipe) to `path` as PNG, atomically: a crash never leaves half a file. With
+    `overwrite=False` an existing file is never replaced (FileExistsError), even one created meanwhile."""
     data = encode_png(image, recipe)
     target = Path(path)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp_name, target)
-    except BaseException:
+        if overwrite:
+            os.replace(tmp_name, target)
+        else:
+            try:
+                os.link(tmp_name, target)  # fails if the name exists: no check-then-write race
+            except FileExistsError:
+                raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+    finally:
         Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def read_recipe(source: str | os.PathLike[str] | bytes | bytearray | Image.Image) -> dict[str, Any] | None:
@@ -189,24 +206,32 @@ def _checked_bytes(data: bytes, limits: ImageLimits) -> bytes:
 
 
 def _read_file(source: str | os.PathLike[str], limits: ImageLimits) -> bytes:
-    """The bytes of the file at `source`, size-checked before reading it."""
+    """The bytes of the regular file at `source`, size-checked before reading it.
+
+    Opened without blocking and checked on the open descriptor: a FIFO, a device or a folder (or a file
+    swapped for one after a check) is refused instead of stalling the reader."""
     path = Path(source)
     name = path.name or str(path)
     try:
-        info = path.stat()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise ImageError(f"File not found: {name}") from None
-    except OSError as exc:
+    except IsADirectoryError:
+        raise ImageError(f"This is a folder, not an image file: {name}") from None
+    except (OSError, ValueError) as exc:
         raise ImageError(f"The file {name} could not be read.") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise ImageError(f"This is a folder, not an image file: {name}")
-    if stat.S_ISREG(info.st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageError(f"This is a folder, not an image file: {name}")
+        raise ImageError(f"This is not a regular file: {name}")
+    with os.fdopen(fd, "rb") as handle:
         _check_byte_count(info.st_size, limits)
-    try:
-        with path.open("rb") as handle:
+        try:
             data = handle.read(limits.max_bytes + 1)  # never more than the limit, whatever stat said
-    except OSError as exc:
-        raise ImageError(f"The file {name} could not be read.") from exc
+        except OSError as exc:
+            raise ImageError(f"The file {name} could not be read.") from exc
     return _checked_bytes(data, limits)
 
 
@@ -215,7 +240,7 @@ def _open_lazily(data: bytes, limits: ImageLimits) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data))
+            return Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return _open_large(data, limits)
     except Exception as exc:  # PIL raises many types for unreadable headers; all mean the same here
@@ -223,17 +248,22 @@ def _open_lazily(data: bytes, limits: ImageLimits) -> Image.Image:
 
 
 def _open_large(data: bytes, limits: ImageLimits) -> Image.Image:
-    """Open an image PIL flagged as a possible bomb, if `limits` explicitly allow its size; else refuse."""
-    size = _probe_size(data)
-    if size is None:
+    """Open an image PIL flagged as a possible bomb: a JPEG that reduced-scale decoding brings within the
+    budget (see _draft_factor), or any image `limits` explicitly allow; else refuse."""
+    probed = _probe(data)
+    if probed is None:
         raise ImageError(
             f"This image is too large to open; the largest accepted is {_amount(limits.max_pixels)}."
         )
+    if probed.format in _DRAFT_FORMATS and _draft_factor(probed.size, limits) is not None:
+        return probed  # opened by its reader directly: Image.open's bomb check would refuse it
+    size = probed.size
+    probed.close()
     _check_dimensions(*size, limits)
     try:  # the caller raised max_pixels above PIL's warning threshold: honour that
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data))
+            return Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError:
         hard_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ImageError(
@@ -244,23 +274,38 @@ def _open_large(data: bytes, limits: ImageLimits) -> Image.Image:
         raise ImageError(_NOT_AN_IMAGE) from exc
 
 
-def _probe_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the header of an image PIL refused to open, asking each format reader directly.
+def _probe(data: bytes) -> Image.Image | None:
+    """An image PIL refused to open as a possible bomb, opened (header only) by its allowed format's reader.
 
     Image.open runs the bomb check itself and its error does not say the dimensions; the readers do not.
     """
     Image.init()
     prefix = data[:16]
-    for name in Image.ID:
+    for name in ALLOWED_FORMATS:
         factory, accept = Image.OPEN[name]
         if accept is not None and not accept(prefix):
             continue
         try:
-            with factory(io.BytesIO(data), "") as image:
-                return image.size
+            return factory(io.BytesIO(data), "")
         except Exception:  # not this format: try the next reader, as Image.open does
             continue
     return None
+
+
+def _draft_factor(size: tuple[int, int], limits: ImageLimits, max_side: int | None = None) -> int | None:
+    """The JPEG reduction (1, 2, 4 or 8) to decode a `size` picture at: the smallest that fits the pixel
+    budget, larger when `max_side` allows it without going under; None when even 1/8 does not fit.
+
+    Phones take 48-200 MP photos: decoded at reduced scale they cost a fraction of the memory, and the result
+    is downsized to the output size anyway."""
+    width, height = size
+    fitting = [f for f in _DRAFT_SCALES if -(-width // f) * -(-height // f) <= limits.max_pixels]
+    if not fitting or width * height > limits.max_draft_pixels:
+        return None
+    factor = fitting[0]
+    if max_side is not None:
+        factor = max([factor, *(f for f in _DRAFT_SCALES if max(width, height) // f >= max_side)])
+    return factor
 
 
 # --- decoding -----------------------------------------------------------------------------------
@@ -287,12 +332,12 @@ def _check_dimensions(width: int, height: int, limits: ImageLimits) -> None:
 def _from_bytes(data: bytes, limits: ImageLimits, max_side: int | None) -> Image.Image:
     """Decode encoded image bytes: header checks first, then (possibly reduced-scale) decoding."""
     with _open_lazily(data, limits) as image:
-        _check_dimensions(*image.size, limits)
-        if max_side is not None and image.format in _DRAFT_FORMATS and max(image.size) >= 2 * max_side:
+        factor = _draft_factor(image.size, limits, max_side) if image.format in _DRAFT_FORMATS else None
+        if factor is not None and factor > 1:
             # JPEG can decode at 1/2, 1/4 or 1/8 scale: fast and small for big photos. The draft is never
-            # smaller than the request, and the LANCZOS resize afterwards gives the exact size.
-            scale = max_side / max(image.size)
-            image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+            # smaller than `max_side`, and the LANCZOS resize afterwards gives the exact size.
+            image.draft("RGB", (image.width // factor, image.height // factor))
+        _check_dimensions(*image.size, limits)  # after the draft: the size that will be decoded
         _decode(image)
         return _to_rgb(_to_srgb(_upright(image)))
 

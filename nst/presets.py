@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
+
 from nst.errors import ModelError, PresetError
 from nst.hub import fetch_file
-from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings, env_path
+from nst.settings import ENV_STYLES_DIR, HUB_REVISION_PATTERN, STYLES_ROOT, QualitySettings, env_path
 
 REGISTRY_PATH = STYLES_ROOT / "presets.toml"
 VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu"}  # model id = preset id + suffix
 MULTI_MODEL_ID = "presets-multi"  # the multi-style network that blends presets (styles/presets-multi/)
+_CHECKPOINT = ("config.json", "model.safetensors")
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,16 @@ def _registry() -> tuple[str, dict[str, Preset], dict[str, str]]:
             raise PresetError(
                 f"{REGISTRY_PATH.name}: preset '{entry['id']}' has unknown quality settings {unknown}"
             )
+        for key in ("revision", "cpu_revision"):
+            check_revision(entry[key], f"{REGISTRY_PATH.name}: preset '{entry['id']}' {key}")
         presets[entry["id"]] = Preset(**entry)
     return data["hub_style_file"], presets, dict(data["multi"])
+
+
+def check_revision(revision: str | None, what: str) -> None:
+    """A pinned Hub revision must be a full commit sha: a branch or tag name can be moved under us."""
+    if revision is not None and not re.fullmatch(HUB_REVISION_PATTERN, revision):
+        raise PresetError(f"{what} must be a 40-character commit sha, not {revision!r}.")
 
 
 def list_presets() -> list[Preset]:
@@ -101,7 +114,13 @@ def bundled_folder(model_id: str) -> Path:
 
 def model_source(model_id: str) -> ModelSource:
     """Bundled folder, Hub repo and revision of a preset model id or of a Hub repo id ("org/name")."""
-    if "/" in model_id:
+    if "/" in model_id or "\\" in model_id:
+        if model_id.startswith((".", "/", "~")) or model_id.count("/") != 1 or Path(model_id).exists():
+            raise ModelError(f"No checkpoint folder at {model_id} (it needs {', '.join(_CHECKPOINT)}).")
+        try:
+            validate_repo_id(model_id)
+        except HFValidationError:
+            raise ModelError(f"'{model_id}' is neither a checkpoint folder nor a Hub repo id.") from None
         return ModelSource(model_id, None, model_id, None, None, None)
     if model_id == MULTI_MODEL_ID:
         multi = _registry()[2]

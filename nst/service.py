@@ -45,6 +45,7 @@ from nst.presets import (
 )
 from nst.quality import QualityEvent, run_quality, validate
 from nst.runs import PeakMemory, StopFlag, StopRegistry, format_duration, thinned
+from nst.serving import BLEND, FAST_STRENGTH, STRENGTH, STYLE_SCALE, TV_WEIGHT, Span, layer_list
 from nst.settings import (
     DEFAULT_LIMITS,
     ENV_PHOTOS_DIR,
@@ -52,17 +53,27 @@ from nst.settings import (
     ImageLimits,
     QualitySettings,
 )
+from nst.turns import Deadline, Gate, RunPolicy, Turn
 from nst.vgg_weights import download_pending, resolve_weights
 
 PhotoInput = str | os.PathLike[str] | bytes | None  # what the UI hands over: an upload's path (or bytes)
 ModelResolver = Callable[[str, torch.device], str]  # preset id, device -> model id or checkpoint folder
 
 # --- serving policy -------------------------------------------------------------------------------------
-GPU_QUEUE = "gpu"  # concurrency id shared by quality and compare runs: one at a time per process
+RUN_POLICY = RunPolicy()  # deadlines, the duration model's band, the waiting line of long runs
+GPU_QUEUE = "gpu"  # concurrency id of quality and compare events; the engine's Gate runs one at a time
+# Gradio workers for quality/compare events: the running one, those waiting in the Gate, and as many again
+# to refuse extra requests at once (so they never sit in Gradio's queue, which fast requests share).
+GPU_WORKERS = 2 * (RUN_POLICY.waiting + 1)
 FAST_QUEUE = "fast"
 FAST_CONCURRENCY = {"cpu": 1, "cuda": 4}  # simultaneous fast requests (CPU: one uses every core)
+FAST_MAX_S = 60  # a generous bound on one fast request (1024 px on a busy CPU takes a few seconds)
 QUEUE_SIZE = 32  # requests waiting beyond this are refused at once ("queue full") instead of timing out
-DELETE_CACHE = (300, 900)  # every 5 min, delete Gradio's temporary files (uploads, outputs) older than 15 min
+# An upload must outlive the longest wait of the request that names it: a full fast queue, or a long run's
+# wait for its turn (long runs decode their photo before they wait, so this is a second line of defence).
+LONGEST_WAIT_S = int(QUEUE_SIZE * FAST_MAX_S + RUN_POLICY.longest_wait_s())
+UPLOAD_LIFETIME_S = LONGEST_WAIT_S + 600
+DELETE_CACHE = (600, UPLOAD_LIFETIME_S)  # every 10 min, delete Gradio's files older than that
 MAX_UPLOAD_BYTES = DEFAULT_LIMITS.max_bytes
 
 FAST_SIZES = {"cpu": (256, 512, 1024), "cuda": (512, 1024, 2048)}  # output size choices (longest side)
@@ -70,7 +81,6 @@ FAST_DEFAULT_SIZE = {"cpu": 512, "cuda": 1024}
 QUALITY_MAX_SIZE = {"cpu": 512, "cuda": 1024}
 QUALITY_MAX_STEPS = {"cpu": 300, "cuda": 1000}
 MIN_SIDE = 64  # smallest output size offered
-MAX_RUN_SECONDS = 600  # quality runs expected to take longer are refused before they start
 # Duration model of a quality run: overhead + steps x megapixels x rate, refined by every finished run.
 SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 14.0, "cuda": 0.12}
 RUN_OVERHEAD_S = {"cpu": 4.0, "cuda": 3.0}
@@ -296,10 +306,13 @@ class Engine:
         *,
         resolve_model: ModelResolver = bundled_model,
         limits: ImageLimits = DEFAULT_LIMITS,
+        policy: RunPolicy = RUN_POLICY,
     ) -> None:
         self.device = pick_device(device)
         self.kind = "cuda" if self.device.type == "cuda" else "cpu"
         self.limits = limits
+        self.policy = policy
+        self.gate = Gate(policy.waiting)
         self.stops = StopRegistry()
         self._resolve_model = resolve_model
         self._rate = SECONDS_PER_MEGAPIXEL_STEP[self.kind]
@@ -346,11 +359,29 @@ class Engine:
             return estimate_seconds(settings, self.kind, self._rate)
 
     def _learn_rate(self, settings: QualitySettings, event: QualityEvent) -> None:
-        """Refine the duration model from a finished run (moving average, overhead excluded)."""
+        """Refine the duration model from a finished run (moving average, overhead excluded, kept in the
+        policy's band around the device's default)."""
         done = dataclasses.replace(settings, steps=max(1, event.step))
         measured = max(0.0, event.elapsed - RUN_OVERHEAD_S[self.kind]) / _work_units(done)
+        default = SECONDS_PER_MEGAPIXEL_STEP[self.kind]
         with self._rate_lock:
-            self._rate = 0.5 * self._rate + 0.5 * measured
+            self._rate = self.policy.learned_rate(self._rate, measured, default, event.elapsed)
+
+    def admit(self, owners: Sequence[str] = ()) -> Turn:
+        """A place in the line of long runs for a client known by `owners` (its session and address): an
+        NSTError when it already has one, or when the line is full."""
+        return self.gate.admit(owners)
+
+    def _deadline(self, settings: QualitySettings, stop: StopFlag) -> Deadline:
+        """The timer that stops a run when it overruns its expected time by far (see RunPolicy)."""
+        expected = self.estimate(settings.size, settings.steps, settings.coarse_to_fine)
+        return Deadline(self.policy.deadline(expected), stop)
+
+    def _deadline_note(self, deadline: Deadline) -> str:
+        return (
+            f"This run reached the server's time limit ({format_duration(deadline.seconds)}) and was "
+            "stopped: here is its latest image. Try a smaller size or fewer steps."
+        )
 
     # --- input normalisation -----------------------------------------------------------------------------
 
@@ -402,19 +433,22 @@ class Engine:
         coarse_to_fine: bool | None = None,
     ) -> QualitySettings:
         """Settings for a run from the UI's values (None = the hardware default, or the preset's advice),
-        refused with a plain message when they cannot run or would take longer than MAX_RUN_SECONDS."""
+        refused with a plain message when they are outside what the UI offers, cannot run, or are expected to
+        take longer than the policy allows."""
         given = {
             "size": _maybe(size, "The size", whole=True),
             "steps": _maybe(steps, "The number of steps", whole=True),
-            "style_strength": _maybe(strength, "The style strength"),
+            "style_strength": _maybe(strength, "The style strength", span=STRENGTH),
             "preserve_color": None if preserve_color is None else bool(preserve_color),
-            "tv_weight": _maybe(tv_weight, "The smoothing"),
-            "style_layers": None if style_layers is None else tuple(style_layers),
-            "content_layers": None if content_layers is None else tuple(content_layers),
+            "tv_weight": _maybe(tv_weight, "The smoothing", span=TV_WEIGHT),
+            "style_layers": None if style_layers is None else layer_list(style_layers, "Style layers"),
+            "content_layers": (
+                None if content_layers is None else layer_list(content_layers, "Content layers")
+            ),
             "optimizer": optimizer or None,
             "init": init or None,
             "seed": _maybe(seed, "The seed", whole=True),
-            "style_scale": _maybe(style_scale, "The style scale"),
+            "style_scale": _maybe(style_scale, "The style scale", span=STYLE_SCALE),
             "coarse_to_fine": None if coarse_to_fine is None else bool(coarse_to_fine),
         }
         if seed is not None and not 0 <= given["seed"] < 2**32:  # type: ignore[operator]
@@ -431,10 +465,10 @@ class Engine:
         if settings.steps > QUALITY_MAX_STEPS[self.kind]:
             raise NSTError(f"At most {QUALITY_MAX_STEPS[self.kind]} steps here (got {settings.steps}).")
         expected = self.estimate(settings.size, settings.steps, settings.coarse_to_fine)
-        if expected > MAX_RUN_SECONDS:
+        if expected > self.policy.max_expected_s:
             raise NSTError(
                 f"This run would take about {format_duration(expected)} here; the limit is "
-                f"{format_duration(MAX_RUN_SECONDS)}. Lower the size or the number of steps."
+                f"{format_duration(self.policy.max_expected_s)}. Lower the size or the number of steps."
             )
         return dataclasses.replace(settings, preview_every=max(1, round(settings.steps / PREVIEWS_PER_RUN)))
 
@@ -457,9 +491,7 @@ class Engine:
         if not styles:
             raise NSTError("Choose a painting, or upload your own.")
         if len(styles) == 2:
-            share = _number(blend, "The blend")
-            if not 0 <= share <= 1:
-                raise NSTError(f"The blend must be between 0 and 1 (got {share}).")
+            share = BLEND.check(_number(blend, "The blend"), "The blend")
             settings = dataclasses.replace(settings, style_blend=(1.0 - share, share))
         return settings, styles
 
@@ -477,7 +509,7 @@ class Engine:
         if not preset_id:
             raise PresetError("Pick a painting first.")
         preset = get_preset(preset_id)
-        strength = _number(strength, "The style strength")
+        strength = FAST_STRENGTH.check(_number(strength, "The style strength"), "The style strength")
         picture = self.load_photo(photo, self.fast_size(size))
         model, note = self.model_for(preset.id), None
         while True:
@@ -507,13 +539,34 @@ class Engine:
         return FastOutput(with_recipe(result.image, recipe), info, recipe, note)
 
     def quality(
-        self, photo: PhotoInput, styles: Sequence[Image.Image], settings: QualitySettings, stop: StopFlag
+        self,
+        photo: PhotoInput,
+        styles: Sequence[Image.Image],
+        settings: QualitySettings,
+        stop: StopFlag,
+        turn: Turn | None = None,
     ) -> Iterator[QualityUpdate]:
         """Stream a quality run: a preview every few steps, step/ETA/loss in between (at most every
-        STATUS_INTERVAL_S), and the final image (with its recipe) when done or stopped."""
+        STATUS_INTERVAL_S), and the final image (with its recipe) when done or stopped.
+
+        The photo is decoded first, then the run waits for its `turn` (one is taken when not given) and runs
+        under a deadline that sets `stop`."""
         picture = self.load_photo(photo, settings.size)
         for waiting, announcement in _fetch_loss_network(settings.steps):
             yield QualityUpdate(None, waiting, announcement)
+        with turn or self.admit() as place:
+            place.wait(stop)
+            with self._deadline(settings, stop) as deadline:
+                yield from self._quality_run(picture, styles, settings, stop, deadline)
+
+    def _quality_run(
+        self,
+        picture: Image.Image,
+        styles: Sequence[Image.Image],
+        settings: QualitySettings,
+        stop: StopFlag,
+        deadline: Deadline,
+    ) -> Iterator[QualityUpdate]:
         note: str | None = None
         while True:
             try:
@@ -524,6 +577,8 @@ class Engine:
                         continue
                     if not event.stopped:
                         self._learn_rate(settings, event)
+                    elif deadline.expired:
+                        note = self._deadline_note(deadline)
                     assert event.image is not None
                     yield QualityUpdate(with_recipe(event.image, event.recipe), event, note)
                 return
@@ -533,10 +588,16 @@ class Engine:
                 picture = resize_max_side(picture, smaller)
 
     def compare(
-        self, photo: PhotoInput, preset_id: str | None, stop: StopFlag, **values: Any
+        self,
+        photo: PhotoInput,
+        preset_id: str | None,
+        stop: StopFlag,
+        turn: Turn | None = None,
+        **values: Any,
     ) -> Iterator[CompareUpdate]:
         """Fast and quality output of one photo and preset, streamed, then scored. The quality run uses the
-        hardware defaults and the preset's advice (`values` override them, see quality_settings)."""
+        hardware defaults and the preset's advice (`values` override them, see quality_settings). Inputs are
+        decoded first, then the run waits for its `turn` and runs under a deadline, as in `quality`."""
         if not preset_id:
             raise PresetError("Pick a painting first.")
         preset = get_preset(preset_id)
@@ -547,7 +608,19 @@ class Engine:
         painting = load_image(painting_path, max_side=math.ceil(settings.size * settings.style_scale))
         for waiting, announcement in _fetch_loss_network(settings.steps):
             yield CompareUpdate(None, None, waiting, note=announcement)
-        model, note = self.model_for(preset.id), None
+        with turn or self.admit() as place:
+            place.wait(stop)
+            with self._deadline(settings, stop) as deadline:
+                for update in self._compare_run(picture, painting, preset.id, settings, stop):
+                    if update.rows and update.event is not None and update.event.stopped and deadline.expired:
+                        update = dataclasses.replace(update, note=self._deadline_note(deadline))
+                    yield update
+
+    def _compare_run(
+        self, picture: Image.Image, painting: Image.Image, preset_id: str, settings: QualitySettings,
+        stop: StopFlag,
+    ) -> Iterator[CompareUpdate]:  # fmt: skip
+        model, note = self.model_for(preset_id), None
         while True:
             try:
                 updates = _compare_on_device(picture, painting, model, settings, stop)
@@ -582,9 +655,12 @@ def _number(value: object, what: str, *, whole: bool = False) -> float:
     return round(number) if whole else number
 
 
-def _maybe(value: object, what: str, *, whole: bool = False) -> float | None:
-    """_number, letting None (= use the default) through."""
-    return None if value is None else _number(value, what, whole=whole)
+def _maybe(value: object, what: str, *, whole: bool = False, span: Span | None = None) -> float | None:
+    """_number (checked against `span` when given), letting None (= use the default) through."""
+    if value is None:
+        return None
+    number = _number(value, what, whole=whole)
+    return number if span is None else span.check(number, what)
 
 
 def example_photos() -> list[Path]:

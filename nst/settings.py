@@ -16,12 +16,17 @@ HUB_PROBE_TIMEOUT_S = 1.5  # how long one reachability check of the Hub may take
 # hub caches it under (the URL's last part; tests check it against torchvision) and its size.
 TORCHVISION_VGG_FILE = "vgg19-dcbb9e9d.pth"
 TORCHVISION_VGG_MB = 548
+HUB_PROBE_TTL_S = 60.0  # how long a reachability answer is trusted before the Hub is probed again
+HUB_ETAG_TIMEOUT_S = 5.0  # a download's metadata request (it runs inside a web request)
+HUB_DOWNLOAD_TIMEOUT_S = 10  # a download's read timeout (between bytes, not for the whole file)
+HUB_REVISION_PATTERN = r"[0-9a-f]{40}"  # pinned revisions are full commit shas, never branch names
 
 # --- environment variables --------------------------------------------------------------------------
 ENV_VGG_WEIGHTS = "NST_VGG_WEIGHTS"  # path to the loss-network safetensors file
 ENV_STYLES_DIR = "NST_STYLES_DIR"  # folder holding the presets' paintings
 ENV_PHOTOS_DIR = "NST_PHOTOS_DIR"  # photos offered as examples in the app (default: examples/)
 ENV_CACHE_DIR = "NST_CACHE_DIR"  # files made once on this machine (default: ~/.cache/nst-studio)
+ENV_TRUSTED_PROXIES = "NST_TRUSTED_PROXIES"  # reverse proxies that append to X-Forwarded-For (app)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STYLES_ROOT = REPO_ROOT / "styles"  # bundled checkpoints and paintings, and the preset registry
@@ -60,7 +65,10 @@ def env_path(name: str) -> Path | None:
 class ImageLimits:
     """What an input image may be: checked before any pixel is decoded where possible."""
 
-    max_pixels: int = 40_000_000  # ~ a 48 MP photo; larger images are refused, not resized
+    max_pixels: int = 40_000_000  # decoded pixels; larger images are refused, not resized...
+    max_draft_pixels: int = (
+        260_000_000  # ...except JPEGs up to this, decoded at 1/2-1/8 scale into max_pixels
+    )
     min_side: int = 16
     max_bytes: int = 50 * 1024 * 1024
 

@@ -23,11 +23,14 @@ from safetensors.torch import load_model
 from torch import Tensor, nn
 
 from nst.errors import ModelError
+from nst.tensorfiles import check_tensor_file
 
 NormStats = list[tuple[Tensor, Tensor]]  # (mean, var) of every instance norm, in forward order
 
 WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE  # "model.safetensors"
 CONFIG_FILE = constants.CONFIG_NAME  # "config.json"
+CHECKPOINT_MAX_BYTES = 128 * 2**20  # the largest network any configuration allows is far smaller
+CONFIG_MAX_BYTES = 64 * 1024
 
 # Constructor kwargs of each variant (stored verbatim in config.json).
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -354,6 +357,8 @@ class TransformerNet(
                 local_files_only=local_files_only,
                 token=token,
             )
+        shapes = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+        check_tensor_file(Path(weights), CHECKPOINT_MAX_BYTES, shapes.get, "network file")
         load_model(model, weights, strict=True, device=map_location)
         return model.eval()
 
@@ -389,6 +394,8 @@ def load_checkpoint(folder: Path) -> TransformerNet:
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (folder / name).is_file():
             raise ModelError(f"{shown} has no {name}")
+    if (folder / CONFIG_FILE).stat().st_size > CONFIG_MAX_BYTES:
+        raise ModelError(f"{shown}/{CONFIG_FILE} is too large to be a network's settings")
     try:
         config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
         if not isinstance(config, dict):

@@ -19,6 +19,7 @@ from safetensors import safe_open
 from torch import Tensor, nn
 
 from nst.errors import ModelError, NSTError
+from nst.tensorfiles import check_tensor_file
 from nst.vgg_weights import resolve_weights  # also this module's way to find the file
 
 # VGG19 configuration: output channels per conv, "M" = 2x2 max-pool (torchvision's layout and indices).
@@ -70,9 +71,27 @@ class InputConvention:
         return cls(order.group(1) == "BGR", float(scale.group(1)), mean, std)  # type: ignore[arg-type]
 
 
+VGG_MAX_BYTES = 256 * 2**20  # VGG19 features: 40 MB in fp16, 80 MB in fp32
+
+
+def vgg_shape(name: str) -> tuple[int, ...] | None:
+    """The shape tensor `name` has in VGG19 `features` (torchvision keys), or None when it has no such one."""
+    match = re.fullmatch(r"features\.(\d+)\.(weight|bias)", name)
+    if match is None or int(match.group(1)) >= len(MODULE_NAMES):
+        return None
+    index = int(match.group(1))
+    if not MODULE_NAMES[index].startswith("conv"):
+        return None
+    convs = [int(c) for c in _CONFIG if c != "M"]
+    position = [i for i, n in enumerate(MODULE_NAMES) if n.startswith("conv")].index(index)
+    out_channels, in_channels = convs[position], (3 if position == 0 else convs[position - 1])
+    return (out_channels, in_channels, 3, 3) if match.group(2) == "weight" else (out_channels,)
+
+
 @functools.lru_cache(maxsize=2)
 def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention, dict[str, str]]:
     """Read (and keep) the stored tensors, the input convention and the network's identity (for recipes)."""
+    check_tensor_file(path, VGG_MAX_BYTES, vgg_shape, "loss-network file")
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}

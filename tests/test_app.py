@@ -30,6 +30,7 @@ from nst.errors import NSTError
 from nst.images import read_recipe
 from nst.runs import StopRegistry, format_duration
 from nst.service import Engine, bundled_model
+from nst.serving import NOT_AN_UPLOAD, ClientFiles
 from nst.transformer import build_transformer, save_checkpoint
 from tests.helpers import gradient_image
 from tests.test_images import png_claiming
@@ -88,8 +89,9 @@ def engine(files: dict[str, Path]) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def handlers(engine: Engine) -> app.Handlers:
-    return app.Handlers(engine)
+def handlers(engine: Engine, files: dict[str, Path]) -> app.Handlers:
+    """Event functions that accept the test's files as uploads (the served app: Gradio's upload folder)."""
+    return app.Handlers(engine, ClientFiles.of([files["net"].parent]))
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,7 @@ def test_fast_returns_image_info_and_recipe_in_the_png(engine: Engine, files: di
             "This image is 30000×30000 (900.0 MP); the largest accepted is 40.0 MP",
         ),
         ("dot.png", "van-gogh", 256, "it must be at least 16 px on each side"),
-        ("gone.jpg", "van-gogh", 256, "This photo is no longer on the server"),
+        ("gone.jpg", "van-gogh", 256, "This file is not one of your uploads"),
         ("photo.jpg", "rembrandt", 256, "Unknown preset 'rembrandt'"),
         ("photo.jpg", "", 256, "Pick a painting first"),
         ("photo.jpg", "van-gogh", 4096, "between 64 and 1024 px"),
@@ -158,16 +160,33 @@ def test_event_functions_answer_refusals_with_plain_messages(
     assert message in info.value.message
 
 
-def test_uploads_reach_the_engine_unopened(files: dict[str, Path]) -> None:
-    """Image events skip Gradio's preprocessing (which would open the file): the path goes to nst.images."""
+def test_uploads_reach_the_engine_unopened_and_only_from_the_upload_folder(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Image events skip Gradio's preprocessing (which would open the file): the checked path goes to
+    nst.images. Anything outside the upload folder gets one answer, whether or not it exists."""
+    policy = ClientFiles.of([files["net"].parent], [tmp_path / "example.jpg"], max_bytes=1000)
     bomb = str(files["bomb.png"])
-    assert app._unopened({"path": bomb, "url": None, "orig_name": "bomb.png"}) == bomb
-    data = files["photo.jpg"].read_bytes()
+    assert policy.resolve({"path": bomb, "url": None, "orig_name": "bomb.png"}) == bomb
+    assert policy.resolve(bomb) == bomb and policy.resolve(None) is None and policy.resolve("") is None
+    data = files["dot.png"].read_bytes()
     assert (
-        app._unopened({"path": None, "url": "data:image/jpeg;base64," + base64.b64encode(data).decode()})
+        policy.resolve({"path": None, "url": "data:image/png;base64," + base64.b64encode(data).decode()})
         == data
     )
-    assert app._unopened(bomb) == bomb and app._unopened(None) is None and app._unopened("") is None
+    with pytest.raises(NSTError, match=r"the largest accepted is 0\.0 MB"):
+        policy.resolve({"url": "data:image/png;base64," + "A" * 1400})
+    (tmp_path / "example.jpg").write_bytes(data)
+    (tmp_path / "other.jpg").write_bytes(data)  # outside the upload folder, and not an example
+    assert policy.resolve(str(tmp_path / "example.jpg")) == str((tmp_path / "example.jpg").resolve())
+    (files["net"].parent / "link.jpg").symlink_to("/etc/hostname")  # a link in the folder, leading out
+    for given in [tmp_path / "other.jpg", files["net"].parent / "link.jpg",
+                  files["net"], files["net"].parent, f"{files['net'].parent}/../{tmp_path.name}/other.jpg",
+                  "relative.jpg", "/etc/passwd", "bad\0name", 42]:  # fmt: skip
+        with pytest.raises(NSTError) as refused:
+            policy.resolve(given if isinstance(given, int) else {"path": str(given)})
+        assert str(refused.value) == NOT_AN_UPLOAD
+    (files["net"].parent / "link.jpg").unlink()
 
 
 def test_preset_gallery_and_model_choice(

@@ -39,3 +39,33 @@ def test_bundle_fits_the_budget_and_trains_from_it(
     assert 0 < len(photos) < 40 and all(p.suffix == ".webp" for p in photos)
     assert {p.parent.name for p in photos} <= {"source0", "source1", "source2"}
     assert PhotoDataset(photos, 64, 2)[0, 0].shape == (3, 64, 64)
+
+
+def test_out_must_be_empty_new_or_an_earlier_bundle(
+    tmp_path: Path, vgg_weights: Path, styles_dir: Path, photos_dir: Path, capsys
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for index in range(3):
+        gradient_image(96, 64, seed=index).save(data / f"{index}.jpg")
+    argv = [
+        "--vgg",
+        str(vgg_weights),
+        "--up-to",
+        "relu1_2",
+        "--styles",
+        str(styles_dir / "hokusai_great-wave.jpg"),
+    ]
+    argv += ["--holdout", str(photos_dir), "--data", str(data), "--budget-mb", "50"]
+    home = tmp_path / "home"
+    (home / "thesis").mkdir(parents=True)
+    (home / "thesis" / "chapter1.tex").write_text("years of work")
+    assert main([*argv, "--out", str(home)]) == 2  # before: deleted whatever --out pointed at
+    assert "is not empty and is not an earlier bundle" in capsys.readouterr().err
+    assert (home / "thesis" / "chapter1.tex").read_text() == "years of work"
+    assert main([*argv, "--out", str(tmp_path)]) == 2  # holds the training photos
+    assert "contains the input" in capsys.readouterr().err and len(find_images(data)) == 3
+    out = tmp_path / "bundle"
+    assert main([*argv, "--out", str(out)]) == 0
+    assert main([*argv, "--out", str(out)]) == 0  # an earlier bundle is replaced
+    assert len(find_images(out / "photos")) == 3 and not list(tmp_path.glob(".bundle*"))

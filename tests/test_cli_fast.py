@@ -165,3 +165,76 @@ def test_real_command_line_refuses_in_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "error: Unknown preset 'nope'. Known presets: van-gogh, hokusai, picasso, kandinsky."
     ]
+
+
+# --- nothing lost: collisions, existing files, inputs, mistakes (issue 10) ---------------------------
+
+
+def test_inputs_whose_names_collide_get_distinct_outputs(tmp_path: Path) -> None:
+    for folder in ("d1", "d2"):
+        (tmp_path / folder).mkdir()
+        gradient_image(40, 32, seed=len(folder)).save(tmp_path / folder / "x.jpg")
+    gradient_image(40, 32, seed=7).save(tmp_path / "d1" / "x.png")
+    gradient_image(40, 32, seed=8).save(tmp_path / "d1" / "y.jpg")
+    inputs = [tmp_path / "d1" / "x.jpg", tmp_path / "d1" / "x.png", tmp_path / "d2" / "x.jpg"]
+    out = tmp_path / "out"
+    argv = ["fast", *map(str, inputs), str(tmp_path / "d1" / "y.jpg"), str(inputs[0]), "--preset", "van-gogh"]
+    assert main([*argv, "-o", str(out), "--quiet"]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == [
+        "d1-x-jpg_van-gogh.png", "d2-x-jpg_van-gogh.png", "x-png_van-gogh.png", "y_van-gogh.png",
+    ]  # fmt: skip
+    assert {read_recipe(out / name)["input"] for name in written} == {"x.jpg", "x.png", "y.jpg"}  # type: ignore[index]
+
+
+def test_existing_outputs_are_kept_unless_overwrite(
+    photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "b_van-gogh.png").write_bytes(b"precious")
+    argv = ["fast", str(photos), "--preset", "van-gogh", "-o", str(out), "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "b_van-gogh.png already exists: use --overwrite" in err
+    assert (out / "b_van-gogh.png").read_bytes() == b"precious" and not (out / "a_van-gogh.png").exists()
+    assert main([*argv, "--overwrite"]) == 0
+    assert read_recipe(out / "b_van-gogh.png") is not None
+
+
+def test_an_input_is_never_an_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photo = tmp_path / "q.jpg"
+    gradient_image(40, 32).save(photo)
+    (tmp_path / "q_van-gogh.png").symlink_to(photo)  # the output's name leads to the input itself
+    assert main(["fast", str(photo), "--preset", "van-gogh", "-o", str(tmp_path), "--overwrite"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err
+    assert photo.read_bytes()[:2] == b"\xff\xd8"  # still the JPEG
+
+
+def test_an_unwritable_output_folder_fails_before_any_work(
+    photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    assert main(["fast", str(photos), "--preset", "van-gogh", "-o", str(blocker / "out")]) == 2
+    assert capsys.readouterr().err.startswith("error: Cannot write to")
+
+
+@pytest.mark.parametrize(
+    ("extra", "phrase"),
+    [
+        (["--device", "foo"], "Unknown device 'foo'"),
+        (["--model", "./no/such/dir"], "No checkpoint folder at ./no/such/dir"),
+        (["--model", "a/b/c"], "No checkpoint folder at a/b/c"),
+    ],
+)
+def test_device_and_model_mistakes_are_one_line(
+    photos: Path, tmp_path: Path, extra: list[str], phrase: str
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "nst", "fast", str(photos / "b.jpg"), "-o", str(tmp_path / "o"), *extra],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, check=False,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and phrase in lines[0], proc.stderr

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from nst.cli import main
 from nst.images import read_recipe, save_png
@@ -109,3 +111,48 @@ def test_missing_file_and_bad_settings_exit_2(
         == 2
     )
     assert "Steps must be at least 1" in capsys.readouterr().err
+
+
+# --- nothing lost (issue 10) -------------------------------------------------------------------------
+
+
+def test_output_rules_are_checked_before_the_run(
+    pictures: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, style = pictures
+    base = ["quality", str(content), "--style", str(style), "--size", "32", "--steps", "1", "--device", "cpu"]
+    before = content.read_bytes()
+    assert main([*base, "-o", str(content), "--overwrite"]) == 2  # -o names the photo
+    assert "is one of the inputs" in capsys.readouterr().err and content.read_bytes() == before
+    assert main([*base, "-o", str(style)]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err
+    existing = tmp_path / "kept.png"
+    existing.write_bytes(b"precious")
+    assert main([*base, "-o", str(existing)]) == 2
+    assert (
+        "already exists: use --overwrite" in capsys.readouterr().err and existing.read_bytes() == b"precious"
+    )
+    assert main([*base, "-o", str(existing), "--overwrite", "--quiet"]) == 0 and read_recipe(existing)
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    started = time.perf_counter()
+    assert main([*base[:-4], "--steps", "300", "-o", str(blocker / "sub" / "o.png")]) == 2
+    assert capsys.readouterr().err.startswith("error: Cannot write to") and time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("device", "phrase"), [("foo", "Unknown device 'foo'"), ("cuda", "none is available")]
+)
+def test_device_mistakes_are_one_line(
+    pictures: tuple[Path, Path], tmp_path: Path, device: str, phrase: str
+) -> None:
+    if device == "cuda" and torch.cuda.is_available():
+        device, phrase = "cuda:99", "Unknown device"  # a GPU machine: ask for one it does not have
+    content, style = pictures
+    proc = subprocess.run(
+        [sys.executable, "-m", "nst", "quality", str(content), "--style", str(style), "-o",
+         str(tmp_path / "o.png"), "--device", device],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, check=False,
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and phrase in lines[0], proc.stderr

@@ -6,6 +6,7 @@ huggingface_hub lays it out; nothing touches the network.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import socket
@@ -16,10 +17,14 @@ import pytest
 import torch
 from huggingface_hub import constants
 from huggingface_hub.errors import LocalEntryNotFoundError
+from safetensors.torch import save_file
 
 import nst.fast
 import nst.hub
 import nst.presets
+import nst.settings
+import nst.transformer
+import nst.vgg
 from nst.errors import ModelError, PresetError
 from nst.fast import clear_model_cache, load_model
 from nst.hub import cached_file, fetch_file, hub_reachable, reset_hub_probe
@@ -284,3 +289,60 @@ def test_models_are_cached_in_a_bounded_lru(tmp_path: Path, monkeypatch: pytest.
     load_model(folders[2], "cpu")
     assert load_model(folders[0], "cpu") is first
     assert len(nst.fast._models) == 2 and (folders[1], "cpu") not in nst.fast._models
+
+
+# --- issue 10: expiry, timeouts, pinned revisions, checked files ----------------------------------------
+
+
+def test_the_reachability_answer_expires(online: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: one failed probe left the process offline for good."""
+    answers = [False, True]
+    monkeypatch.setattr(nst.hub, "_probe", lambda url, timeout: answers.pop(0))
+    assert hub_reachable() is False and hub_reachable() is False  # remembered...
+    monkeypatch.setattr(nst.hub, "HUB_PROBE_TTL_S", 0.0)
+    assert hub_reachable() is True and answers == []  # ...for HUB_PROBE_TTL_S (60 s) only
+    assert nst.hub.HUB_PROBE_TTL_S == 0.0 and nst.settings.HUB_PROBE_TTL_S <= 120
+
+
+def test_a_pinned_revision_is_what_is_requested(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requests: list[dict[str, object]] = []
+    real = fake_hub.download
+
+    def recording(repo_id: str, filename: str, **kwargs: object) -> str:
+        requests.append({"repo_id": repo_id, "filename": filename, **kwargs})
+        return real(repo_id, filename, **kwargs)  # type: ignore[arg-type]  # force_download is in kwargs
+
+    monkeypatch.setattr(nst.hub, "hf_hub_download", recording)
+    pinned = dataclasses.replace(nst.presets.get_preset("hokusai"), revision=SHA)
+    monkeypatch.setitem(nst.presets._registry()[1], "hokusai", pinned)
+    fake_hub.repos["nst-studio/fast-hokusai"] = save_checkpoint(tiny_net(), tmp_path / "remote")
+    load_model("hokusai", "cpu")
+    assert [r["revision"] for r in requests] == [SHA, SHA]
+    assert all(r["etag_timeout"] == nst.settings.HUB_ETAG_TIMEOUT_S for r in requests)
+    assert constants.HF_HUB_DOWNLOAD_TIMEOUT == nst.settings.HUB_DOWNLOAD_TIMEOUT_S
+
+
+def test_revisions_must_be_commit_shas() -> None:
+    nst.presets.check_revision(SHA, "x")
+    nst.presets.check_revision(None, "x")
+    for moving in ("main", "v1.0", SHA[:12]):
+        with pytest.raises(PresetError, match="40-character commit sha"):
+            nst.presets.check_revision(moving, "styles/presets.toml: preset 'x' revision")
+    assert nst.settings.VGG_REVISION is None or len(nst.settings.VGG_REVISION) == 40
+    assert all(p.revision is None or len(p.revision) == 40 for p in nst.presets.list_presets())
+
+
+def test_oversized_or_misshapen_tensor_files_are_refused_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = save_checkpoint(tiny_net(), tmp_path / "net")
+    monkeypatch.setattr(nst.transformer, "CHECKPOINT_MAX_BYTES", 100)
+    with pytest.raises(ModelError, match="at most 0 MiB"):
+        load_model(str(folder), "cpu")
+    vgg = tmp_path / "vgg.safetensors"
+    save_file({"features.0.weight": torch.zeros(64, 3, 5, 5), "features.0.bias": torch.zeros(64)}, str(vgg),
+              metadata={"input": "RGB, 0-1, mean [0.5, 0.5, 0.5]"})  # fmt: skip
+    with pytest.raises(ModelError, match=r"holds features\.0\.weight of shape 64x3x5x5"):
+        nst.vgg._read_weights(vgg)

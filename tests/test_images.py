@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import time
 import warnings
@@ -445,3 +446,50 @@ def test_real_photo(photos_dir: Path) -> None:
     ratio = full_size[0] / full_size[1]
     assert abs(image.size[0] / image.size[1] - ratio) < 0.02
     assert 20 < float(np.asarray(image).mean()) < 235  # a real picture, not blank
+
+
+# --- allowed formats, special files, phone-sized JPEGs (issue 10) ----------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["PPM", "PCX", "TGA", "ICO", "EPS"])
+def test_formats_outside_the_allow_list_are_refused(fmt: str) -> None:
+    """Pillow reads these (EPS would run Ghostscript where installed); a photo never needs them."""
+    data = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 32 32\n" if fmt == "EPS" else None
+    data = data or encode(Image.new("RGB", (32, 32), RED), fmt)
+    refused(data, "This file is not an image (or is in a format we cannot read).")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"])
+def test_allowed_formats_load(fmt: str) -> None:
+    assert load_image(encode(Image.new("RGB", (32, 24), RED), fmt)).size == (32, 24)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    refused(fifo, "This is not a regular file: photo.jpg")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_big_jpegs_decode_at_reduced_scale_into_the_budget() -> None:
+    """Phone-sized JPEGs (scaled down here with the budget) are decoded at 1/2-1/8 scale, not refused."""
+    data = encode(noise(400, 300), "JPEG", quality=80)
+    limits = ImageLimits(max_pixels=10_000, max_draft_pixels=200_000)
+    image = load_image(data, limits=limits)  # 120,000 px: 1/4 scale (7,500 px) is the first that fits
+    assert image.size == (100, 75)
+    assert load_image(data, limits=limits, max_side=40).size == (40, 30)  # 1/8, then resized exactly
+    refused(encode(noise(400, 300), "PNG"), "the largest accepted is 10,000 pixels", limits=limits)
+    refused(data, "the largest accepted is 10,000 pixels", limits=ImageLimits(10_000, 100_000))
+
+
+def test_a_200_megapixel_jpeg_header_is_accepted_then_decoded_small() -> None:
+    """Over PIL's own bomb limit (179 MP), a JPEG still opens by its reader and decodes at 1/4 scale."""
+    small = bytearray(encode(Image.new("RGB", (16, 16), RED), "JPEG"))
+    at = small.index(b"\xff\xc0") + 5  # SOF0: precision, then height and width
+    small[at : at + 4] = struct.pack(">HH", 12000, 16800)  # 201.6 MP claimed
+    started = time.perf_counter()
+    assert load_image(bytes(small)).size == (4200, 3000)  # 1/4 scale: 12.6 MP (libjpeg pads the data)
+    assert load_image(bytes(small), max_side=1024).size == (1024, 731)  # 1/8 scale, then resized
+    assert time.perf_counter() - started < 5
+    refused(png_claiming(16800, 12000), "the largest accepted is 40.0 MP")

@@ -6,9 +6,12 @@ import json
 import shlex
 from pathlib import Path
 
+import pytest
+
 from nst.presets import get_preset
-from nst.transformer import TransformerNet
+from nst.transformer import TransformerNet, build_transformer, save_checkpoint
 from tests.helpers import gradient_image
+from training import train_presets
 from training.train_presets import STYLE_WEIGHTS, main
 
 
@@ -41,3 +44,26 @@ def test_parallel_runs_are_logged_trained_and_shipped_with_their_cards(
         assert settings["size"] == 64 and settings["minutes"] == 0.0  # --extra came last; budget per run
         preset = get_preset(name.removesuffix("-cpu"))
         assert f"{preset.artist}, *{preset.painting}*" in (folder / "README.md").read_text()
+
+
+def test_shipping_replaces_the_bundled_network_whole(tmp_path: Path, monkeypatch) -> None:
+    """Before: the bundled network was deleted first, so a failed copy left none."""
+    run, target = tmp_path / "run", tmp_path / "styles" / "van-gogh-cpu"
+    save_checkpoint(build_transformer("cpu"), run / "model")
+    (run / "model" / "training.json").write_text("{}")
+    save_checkpoint(build_transformer("cpu"), target)
+    before = (target / "model.safetensors").read_bytes()
+
+    def failing_card(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(train_presets, "write_card", failing_card)
+    with pytest.raises(OSError, match="disk full"):
+        train_presets.ship(run, target, "van-gogh")
+    assert (target / "model.safetensors").read_bytes() == before
+    monkeypatch.undo()
+    train_presets.ship(run, target, "van-gogh")
+    assert (target / "model.safetensors").read_bytes() == (run / "model" / "model.safetensors").read_bytes()
+    assert (target / "README.md").is_file() and sorted(p.name for p in target.parent.iterdir()) == [
+        "van-gogh-cpu"
+    ]

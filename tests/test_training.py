@@ -191,3 +191,89 @@ def test_init_starts_from_a_checkpoint_of_the_same_variant(
     assert all(torch.equal(before[k], after[k]) for k in before)  # lr 0: the initial weights, unchanged
     with pytest.raises(NSTError, match="--variant standard"):
         train(_config(photos, style, tmp_path / "bad", steps=1, variant="standard", init=start))
+
+
+# --- nothing lost, nothing late (issue 10) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "phrase"),
+    [
+        (["--eval-size", "0"], "--eval-size must be >= 32"),
+        (["--minutes", "-1"], "--minutes must be at least 0"),
+        (["--keep-checkpoints", "0"], "--keep-checkpoints"),
+        (["--style-layer-weights", "1", "2"], "one weight >= 0 per style layer"),
+        (["--device", "foo"], "Unknown device 'foo'"),
+        (["--init", "no/such/folder"], "is not a checkpoint folder"),
+        (["--resume"], "--resume: no checkpoint"),
+    ],
+)
+def test_every_argument_is_checked_before_the_first_step(
+    photos: Path,
+    style: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    phrase: str,
+) -> None:
+    """Before: --eval-size 0 ran the whole training, then crashed in the final evaluation."""
+    out = tmp_path / "run"
+    argv = [
+        "--style",
+        str(style),
+        "--data",
+        str(photos),
+        "--out",
+        str(out),
+        "--size",
+        "64",
+        "--batch-size",
+        "2",
+    ]
+    assert train_module.main([*argv, *extra]) == 2
+    assert phrase in capsys.readouterr().err
+    assert not out.exists()  # refused before anything was written
+
+
+def test_a_non_empty_out_needs_resume_or_force_and_only_own_checkpoints_are_pruned(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path
+) -> None:
+    out = tmp_path / "run"
+    foreign = out / "checkpoint-009000"  # another run's checkpoint, sorting after this run's
+    foreign.mkdir(parents=True)
+    (foreign / "training_state.json").write_text("{}")
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(NSTError, match="is not empty: use --resume"):
+        train(_config(photos, style, out, steps=2))
+    train(_config(photos, style, out, steps=4, keep_checkpoints=1, preview_every=100, force=True))
+    assert [p.name for p in checkpoint_dirs(out)] == ["checkpoint-000004", "checkpoint-009000"]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_resume_falls_back_when_the_newest_checkpoint_is_unreadable(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    train(_config(photos, style, out, steps=4, preview_every=100))
+    (out / "checkpoint-000004" / "training_state.safetensors").write_bytes(b"\0" * 100)  # torn write
+    reports: list[Progress] = []
+    train(_config(photos, style, out, steps=5, preview_every=100, resume=True), reports.append)
+    assert [r.step for r in reports] == [3, 4, 5]  # continued from step 2
+    assert "checkpoint-000004 is unreadable" in capsys.readouterr().err
+
+
+def test_an_interrupted_finish_keeps_the_previous_model(
+    photos: Path, style: Path, tmp_path: Path, vgg_weights: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "run"
+    model_dir = train(_config(photos, style, out, steps=1, preview_every=100))
+    before = (model_dir / "model.safetensors").read_bytes()
+
+    def power_cut(folder: Path, *args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "write_card", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        train(_config(photos, style, out, steps=2, preview_every=100, resume=True))
+    assert (model_dir / "model.safetensors").read_bytes() == before
+    assert {"config.json", "training.json", "README.md"} <= {p.name for p in model_dir.iterdir()}

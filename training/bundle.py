@@ -21,13 +21,29 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python training/bundle.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nst.errors import ImageError
+from nst.errors import ImageError, NSTError
 from nst.images import load_image
 from training.convert_vgg import convert
 from training.data import find_images
+from training.folders import contains, partial_for, swap_in
 
 VGG_FILE = "vgg19.safetensors"
+MARKER = ".nst-bundle"  # marks a folder this script wrote, which a later run may replace
 WEBP_QUALITY = 75  # ~half the bytes of the JPEG q90 originals; artefacts far below what the losses see
+
+
+def check_out(out: Path, inputs: list[Path]) -> None:
+    """Refuse an --out that holds anything but an earlier bundle (it is replaced whole), or that is or holds
+    one of the inputs: deleting it would lose data that is not ours."""
+    for path in inputs:
+        if contains(out, path):
+            raise NSTError(f"--out {out} contains the input {path}: choose another folder.")
+    if out.exists() and not out.is_dir():
+        raise NSTError(f"--out {out} is a file, not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise NSTError(
+            f"--out {out} is not empty and is not an earlier bundle: choose an empty or new folder."
+        )
 
 
 def bundle(
@@ -40,10 +56,13 @@ def bundle(
     last_layer: str,
     convention: str = "caffe",
 ) -> int:
-    """Write the bundle into `out` (emptied first); returns how many training photos fit in `budget` bytes."""
-    shutil.rmtree(out, ignore_errors=True)
+    """Write the bundle into `out` (replacing an earlier bundle there, see check_out); returns how many
+    training photos fit in `budget` bytes."""
+    check_out(out, [vgg, *styles, holdout, data])
+    final, out = out, partial_for(out)
     for folder in ("styles", "holdout", "photos"):
         (out / folder).mkdir(parents=True)
+    (out / MARKER).write_text("written by training/bundle.py: --out may replace this folder\n")
     convert(vgg, out / VGG_FILE, convention, f"{vgg.name}, up to {last_layer}", last_layer)
     for path in styles:
         shutil.copy2(path, out / "styles" / path.name)
@@ -65,6 +84,7 @@ def bundle(
             target.unlink()
             break
         used, count = used + size, count + 1
+    swap_in(out, final)
     return count
 
 
@@ -80,9 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-convention", default="caffe", help="the network's input (convert_vgg.py)")
     args = parser.parse_args(argv)
     budget = int(args.budget_mb * 1e6)
-    count = bundle(
-        args.vgg, args.styles, args.holdout, args.data, args.out, budget, args.up_to, args.input_convention
-    )
+    try:
+        count = bundle(
+            args.vgg,
+            args.styles,
+            args.holdout,
+            args.data,
+            args.out,
+            budget,
+            args.up_to,
+            args.input_convention,
+        )
+    except NSTError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.out}: {count} training photos", file=sys.stderr)
     return 0
 

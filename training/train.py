@@ -5,8 +5,11 @@
 
 Writes `OUT/previews/step-<n>.png` (held-out photos and their stylisations), `OUT/checkpoint-<n>/` (Hub
 layout via save_pretrained plus `training_state.*` for `--resume`) and, at the end, `OUT/model/` with the
-evaluation numbers in its model card. Multi-GPU: `torchrun --nproc-per-node N training/train.py ...`
-(DistributedDataParallel; `--batch-size` is per GPU).
+evaluation numbers in its model card. Every argument is checked before the first step; a non-empty OUT needs
+`--resume` (continue) or `--force` (train anew beside what is there: only this run's checkpoints are pruned,
+and `model/` is replaced whole, never left half-written).
+Multi-GPU: `torchrun --nproc-per-node N training/train.py ...` (DistributedDataParallel; `--batch-size` is
+per GPU).
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from nst.device import enable_fast_math, pick_device
-from nst.errors import NSTError
+from nst.device import checked_device, enable_fast_math, pick_device
+from nst.errors import ImageError, NSTError
 from nst.images import image_to_tensor, load_image, save_png, tensor_to_image
 from nst.losses import PerceptualLoss
 from nst.settings import REPO_ROOT
@@ -47,6 +50,7 @@ from training.card import write_card
 from training.contact_sheet import image_grid
 from training.data import InfiniteSampler, PhotoDataset, find_images
 from training.evaluate import EvalResult, evaluate_fast
+from training.folders import partial_for, swap_in
 
 DEFAULT_HOLDOUT = REPO_ROOT.parent / "shared" / "photos"  # previews and evaluation, never trained on
 STATE_TENSORS = "training_state.safetensors"
@@ -82,6 +86,7 @@ class TrainConfig:
     channels_last: bool = False
     seed: int = 0
     resume: bool = False
+    force: bool = False  # train into a non-empty --out without resuming
     init: Path | None = None  # start from this checkpoint's weights (fine-tuning), fresh optimiser
     preview_photos: list[Path] = field(default_factory=list)
     preview_size: int = 256
@@ -98,6 +103,7 @@ class TrainConfig:
         """JSON-ready settings (paths as strings; `resume` is how a run started, not a setting)."""
         values = dataclasses.asdict(self)
         values.pop("resume")
+        values.pop("force")
         return json.loads(json.dumps(values, default=str))
 
 
@@ -116,7 +122,9 @@ class Progress:
 
 
 def validate(config: TrainConfig) -> None:
-    """Refuse settings that cannot run, with a message saying what is allowed."""
+    """Refuse settings that cannot run, with a message saying what is allowed: all of them before the first
+    step, so a long run never fails at its end (the final evaluation, writing model/)."""
+    weights = config.style_layer_weights
     checks = [
         (config.variant in VARIANTS, f"--variant must be one of {', '.join(VARIANTS)}"),
         (config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
@@ -125,12 +133,52 @@ def validate(config: TrainConfig) -> None:
             "--schedule must be constant, cosine or linear",
         ),
         (config.size >= 32 and config.batch_size >= 1 and config.steps >= 1, "size >= 32, batch/steps >= 1"),
+        (config.minutes is None or config.minutes >= 0, "--minutes must be at least 0 (0: one step)"),
+        (config.lr >= 0 and config.warmup >= 0, "--lr and --warmup must be at least 0"),
+        (0 <= config.final_lr_fraction <= 1, "--final-lr-fraction must be between 0 and 1"),
+        (min(config.content_weight, config.style_weight, config.tv_weight) >= 0, "loss weights must be >= 0"),
+        (config.style_size is None or config.style_size >= 32, "--style-size must be at least 32"),
+        (min(config.preview_size, config.eval_size) >= 32, "--preview-size and --eval-size must be >= 32"),
+        (
+            min(config.preview_every, config.checkpoint_every, config.keep_checkpoints, config.log_every)
+            >= 1,
+            "--preview-every, --checkpoint-every, --keep-checkpoints and --log-every must be at least 1",
+        ),
+        (min(config.num_workers, config.threads) >= 0, "--num-workers and --threads must be at least 0"),
         (config.style.is_file(), f"style image {config.style} not found"),
         (all(n in LAYERS for n in (*config.content_layers, *config.style_layers)), f"layers: {LAYERS}"),
+        (bool(config.content_layers and config.style_layers), "give at least one content and style layer"),
+        (
+            weights is None or (len(weights) == len(config.style_layers) and min(weights) >= 0),
+            "--style-layer-weights: one weight >= 0 per style layer",
+        ),
+        (all(p.exists() for p in config.preview_photos), "a --preview-photos path does not exist"),
+        (config.init is None or config.init.is_dir(), f"--init {config.init} is not a checkpoint folder"),
     ]
     for ok, message in checks:
         if not ok:
             raise NSTError(message)
+    checked_device(config.device)
+    try:
+        load_image(config.style, max_side=64)
+    except ImageError as exc:
+        raise NSTError(f"style image {config.style}: {exc}") from None
+    _check_out(config)
+
+
+def _check_out(config: TrainConfig) -> None:
+    """--out must be empty or new, unless the run resumes from it or --force trains beside its files."""
+    if config.out.exists() and not config.out.is_dir():
+        raise NSTError(f"--out {config.out} is a file, not a folder")
+    if config.resume:
+        if not checkpoint_dirs(config.out):
+            raise NSTError(f"--resume: no checkpoint in {config.out}")
+        return
+    if config.out.is_dir() and any(config.out.iterdir()) and not config.force:
+        raise NSTError(
+            f"--out {config.out} is not empty: use --resume to continue its run, --force to train into it "
+            "anyway (only this run's checkpoints are pruned), or another folder"
+        )
 
 
 def lr_at(config: TrainConfig, step: int, elapsed_s: float = 0.0) -> float:
@@ -187,8 +235,7 @@ def save_training_checkpoint(
 ) -> Path:
     """Write OUT/checkpoint-<step>/ atomically (Hub layout + fp32 weights, optimiser state and RNG)."""
     folder = config.out / f"checkpoint-{step:06d}"
-    partial = config.out / f".{folder.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = partial_for(folder)
     save_checkpoint(model, partial)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     state = optimizer.state_dict()
@@ -205,11 +252,27 @@ def save_training_checkpoint(
         "config": config.as_json(),
     }
     (partial / STATE_JSON).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
-    for old in checkpoint_dirs(config.out)[: -config.keep_checkpoints]:
-        shutil.rmtree(old)
-    return folder
+    return swap_in(partial, folder)
+
+
+def prune(own: list[Path], keep: int) -> None:
+    """Delete all but the newest `keep` of this run's checkpoints (`own`, oldest first), nothing else."""
+    while len(own) > keep:
+        shutil.rmtree(own.pop(0), ignore_errors=True)
+
+
+def resume_from(
+    folders: list[Path], model: TransformerNet, optimizer: torch.optim.Optimizer
+) -> tuple[int, float]:
+    """Restore the newest readable checkpoint of `folders` (oldest first): a crash while one was written, or
+    a damaged disk, falls back to the one before. An NSTError when none can be read."""
+    for folder in reversed(folders):
+        try:
+            return load_training_checkpoint(folder, model, optimizer)
+        except Exception as exc:  # safetensors, json, state-dict errors: all mean "unreadable"
+            print(f"warning: {folder} is unreadable ({type(exc).__name__}); trying the one before",
+                  file=sys.stderr)  # fmt: skip
+    raise NSTError(f"--resume: no readable checkpoint in {folders[0].parent}")
 
 
 def load_training_checkpoint(
@@ -267,6 +330,7 @@ def stylise_all(model: nn.Module, images: list[Image.Image], device: torch.devic
 def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None) -> Path:
     """Run the training described by `config`; returns OUT/model (the final checkpoint folder)."""
     validate(config)
+    existing = checkpoint_dirs(config.out) if config.resume else []  # the run being continued
     rank, local_rank, world = distributed()
     device = pick_device(f"cuda:{local_rank}" if world > 1 and torch.cuda.is_available() else config.device)
     enable_fast_math()
@@ -285,11 +349,9 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     model = model.to(memory_format=memory)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     start, elapsed_before = 0, 0.0
-    existing = checkpoint_dirs(config.out)
-    if config.resume and existing:
-        start, elapsed_before = load_training_checkpoint(existing[-1], model, optimizer)
-    elif config.resume:
-        raise NSTError(f"--resume: no checkpoint in {config.out}")
+    own = list(existing)  # checkpoints of this run, oldest first: the only ones pruned
+    if existing:
+        start, elapsed_before = resume_from(existing, model, optimizer)
     elif config.init is not None:
         initialise(model, config.init, config.variant)
     trained: nn.Module = model
@@ -368,7 +430,9 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
                 image_grid([previews, stylise_all(model, previews, device)]), _preview_path(config, step)
             )
         if main and (step % config.checkpoint_every == 0 or last):
-            save_training_checkpoint(config, model, optimizer, step, elapsed)
+            folder = save_training_checkpoint(config, model, optimizer, step, elapsed)
+            own = [*(p for p in own if p != folder), folder]
+            prune(own, config.keep_checkpoints)
         window_started += time.perf_counter() - paused  # previews and checkpoints are not training time
 
     result = finish(config, model, preview_paths, device, step) if main else config.out / "model"
@@ -395,13 +459,14 @@ def _preview_path(config: TrainConfig, step: int) -> Path:
 def finish(
     config: TrainConfig, model: TransformerNet, photos: list[Path], device: torch.device, steps: int
 ) -> Path:
-    """Write OUT/model/: the final network, its evaluation on the held-out photos and a model card."""
+    """Write OUT/model/: the final network, its evaluation on the held-out photos and a model card (built
+    beside and swapped in: an interrupted finish leaves the previous model/ whole)."""
     model.eval()
     evaluation: EvalResult | None = None
     if photos:
         evaluation = evaluate_fast(model, photos, config.style, size=config.eval_size, device=device)
-    folder = config.out / "model"
-    shutil.rmtree(folder, ignore_errors=True)
+    target = config.out / "model"
+    folder = partial_for(target)
     save_checkpoint(model, folder)
     record = {
         "variant": config.variant,
@@ -413,7 +478,7 @@ def finish(
     }
     (folder / "training.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     write_card(folder)
-    return folder
+    return swap_in(folder, target)
 
 
 # --- command line ------------------------------------------------------------------------------------
@@ -448,6 +513,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--force", action="store_true", help="train into a non-empty --out without resuming")
     p.add_argument("--init", type=Path, default=None, help="start from this checkpoint folder's weights")
     p.add_argument("--preview-photos", nargs="*", type=Path, default=None, help="files or folders")
     p.add_argument("--preview-size", type=int, default=d.preview_size)

@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # run as `python training/train_presets.py`
 from nst.presets import bundled_folder, get_preset, list_presets, model_id
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
 from training.card import RECORD_FILE, write_card
+from training.folders import partial_for, swap_in
 
 # On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu4_1, TV 10,
 # cosine decay), per machine:
@@ -66,12 +67,14 @@ def train_command(
 
 
 def ship(run_dir: Path, target: Path, preset_id: str) -> None:
-    """Copy a run's final model into `target` and write its card with the preset's metadata."""
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    """Copy a run's final model into `target` and write its card with the preset's metadata: built beside
+    and swapped in, so the bundled network is never missing or half-copied."""
+    folder = partial_for(target)
+    folder.mkdir()
     for name in (CONFIG_FILE, WEIGHTS_FILE, RECORD_FILE):
-        shutil.copy2(run_dir / "model" / name, target / name)
-    write_card(target, get_preset(preset_id))
+        shutil.copy2(run_dir / "model" / name, folder / name)
+    write_card(folder, get_preset(preset_id))
+    swap_in(folder, target)
 
 
 def main(argv: list[str] | None = None) -> int:

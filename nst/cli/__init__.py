@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except NSTError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except FileExistsError as exc:  # created by someone else while we ran: still never replaced
+        print(f"error: {exc.filename} already exists: use --overwrite to replace it", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,7 +1,9 @@
 """`python -m nst fast INPUT... --preset van-gogh -o OUTDIR`: stylise files or folders with a fast network.
 
-Each input becomes OUTDIR/<stem>_<preset>.png with its recipe embedded. A folder's images (not its
-sub-folders) are processed in name order, with a progress bar on stderr. An input that is not a usable image
+Each input becomes OUTDIR/<stem>_<preset>.png with its recipe embedded (inputs whose stems collide get longer
+names: a-jpg_..., d1-a-jpg_...). Existing files are never replaced without --overwrite, and the folder is
+checked before the first input. A folder's images (not its sub-folders) are processed in name order, with a
+progress bar on stderr. An input that is not a usable image
 is reported on stderr ("error: PATH: why") and skipped; the others are still written, and the exit code is 2
 if any input was refused, else 0.
 """
@@ -17,7 +19,9 @@ from typing import Any
 import torch
 
 import nst
+from nst.cli.outputs import check_outputs, distinct_stems, writable_folder
 from nst.cli.progress import ProgressBar
+from nst.device import checked_device
 from nst.errors import ImageError, NSTError, PresetError
 from nst.fast import BLENDS, FastResult, load_model, stylize
 from nst.images import save_png
@@ -52,6 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--max-side", type=int, help="shrink inputs so their longest side is at most this")
     p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
     p.add_argument("-o", "--output-dir", type=Path, required=True, help="folder for the PNGs (created)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -63,14 +68,17 @@ def run(args: argparse.Namespace) -> int:
         raise NSTError(f"--strength must be between 0 and 1, got {args.strength}")
     if args.max_side is not None and args.max_side < 16:
         raise NSTError(f"--max-side must be at least 16, got {args.max_side}")
+    checked_device(args.device)
     network, name = _network(args)
     inputs = collect_inputs(args.inputs)
+    outputs = [args.output_dir / f"{stem}_{name}.png" for stem in distinct_stems(inputs)]
+    writable_folder(args.output_dir)
+    check_outputs(outputs, inputs, args.overwrite)
     load_model(network, args.device)  # fail once, before any file, when the network is missing
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     bar = ProgressBar() if len(inputs) > 1 and not args.quiet else None
     results: list[dict[str, Any]] = []
     failed: list[dict[str, str]] = []
-    for done, path in enumerate(inputs, start=1):
+    for done, (path, output) in enumerate(zip(inputs, outputs, strict=True), start=1):
         try:
             result = stylize(
                 path,
@@ -85,9 +93,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {path}: {exc}", file=sys.stderr)
             failed.append({"input": str(path), "error": str(exc)})
         else:
-            output = args.output_dir / f"{path.stem}_{name}.png"
             recipe = _recipe(args, network, path, result)
-            save_png(result.image, output, recipe)
+            save_png(result.image, output, recipe, overwrite=args.overwrite)
             results.append({"input": str(path), "output": str(output), **recipe})
             if not args.json:
                 width, height = result.size
@@ -113,7 +120,7 @@ def _network(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
-    """Files as given, and the images directly inside each folder (sorted by name)."""
+    """Files as given, and the images directly inside each folder (sorted by name); each file once."""
     paths: list[Path] = []
     for given in inputs:
         path = Path(given)
@@ -126,7 +133,10 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
             paths.extend(images)
         else:
             paths.append(path)
-    return paths
+    unique: dict[str, Path] = {}
+    for path in paths:
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
 
 
 def _recipe(args: argparse.Namespace, network: str, path: Path, result: FastResult) -> dict[str, Any]:

@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from nst.cli.outputs import check_outputs, writable_folder
 from nst.cli.progress import ProgressBar
-from nst.device import pick_device
+from nst.device import checked_device
 from nst.images import save_png
-from nst.quality import run_quality
+from nst.quality import run_quality, validate
 from nst.settings import QualitySettings
 from nst.vgg_weights import resolve_weights
 
@@ -28,7 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("content", help="the photo")
     p.add_argument("--style", action="append", required=True, help="a style image (repeat to blend several)")
     p.add_argument("--style-weights", type=float, nargs="+", help="blend weights, one per --style")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output PNG")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output PNG (its folder is created)")
+    p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     p.add_argument("--size", type=int, help="longest side of the output (default: 512 on GPU, 256 on CPU)")
     p.add_argument("--steps", type=int, help="optimiser steps (default: 300 on GPU, 40 on CPU)")
     p.add_argument("--strength", type=float, default=1.0, help="style strength (1 = recommended)")
@@ -68,11 +70,14 @@ def settings_from_args(args: argparse.Namespace) -> QualitySettings:
         "style_blend": tuple(args.style_weights) if args.style_weights else None,
     }
     overrides = {k: v for k, v in given.items() if v is not None}
-    return QualitySettings.for_device(pick_device(args.device).type, **overrides)
+    return QualitySettings.for_device(checked_device(args.device).type, **overrides)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    validate(settings, len(args.style))
+    writable_folder(args.output.parent)  # before the run: a bad path must not cost a long optimisation
+    check_outputs([args.output], [Path(args.content), *map(Path, args.style)], args.overwrite)
     resolve_weights(announce=lambda line: print(line, file=sys.stderr))  # a first download shows progress
     bar = None if args.quiet else ProgressBar()
     final = None
@@ -84,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     assert final is not None and final.image is not None
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    save_png(final.image, args.output, final.recipe)
+    save_png(final.image, args.output, final.recipe, overwrite=args.overwrite)
     if args.json:
         json.dump(final.recipe, sys.stdout, indent=2)
         sys.stdout.write("\n")

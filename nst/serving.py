@@ -1,0 +1,188 @@
+"""Serving policy for values that come from web clients: which files they may name, what ranges their numbers
+may take, who they are (for fair sharing), and what an error may tell them.
+
+A public app is called by scripts as well as by its page, so every value a client sends is hostile until
+checked here. Nothing in this module imports Gradio: the web layer hands over plain values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nst.errors import ImageError, ModelError, NSTError, PresetError
+from nst.settings import ENV_TRUSTED_PROXIES
+from nst.vgg import LAYERS
+
+log = logging.getLogger(__name__)
+
+# One answer for every file a client may not use: it never says whether the path exists, is a folder, a FIFO
+# or too big, so the server's disk cannot be probed through it.
+NOT_AN_UPLOAD = "This file is not one of your uploads (uploads are deleted after a while): add it again."
+
+
+# --- files named by clients --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientFiles:
+    """What a client may name as an input file: regular files inside `roots` (Gradio's upload folder), or
+    exactly one of `files` (the app's own examples). Data URLs are decoded only when under `max_bytes`."""
+
+    roots: tuple[str, ...]
+    files: frozenset[str] = frozenset()
+    max_bytes: int = 50 * 1024 * 1024
+
+    @classmethod
+    def of(cls, roots: Iterable[str | os.PathLike[str]], files: Iterable[str | os.PathLike[str]] = (),
+           max_bytes: int = 50 * 1024 * 1024) -> ClientFiles:  # fmt: skip
+        """Policy for these folders and files (resolved now: symlinks and `..` are taken out once)."""
+        return cls(
+            tuple(os.path.realpath(root) for root in roots),
+            frozenset(os.path.realpath(path) for path in files),
+            max_bytes,
+        )
+
+    def resolve(self, value: Any) -> str | bytes | None:
+        """An image input's raw value (Gradio FileData dict, a bare path, or None) as a checked path or the
+        bytes of a data URL; None when nothing was sent; an ImageError for anything else."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, dict):
+            path, url = value.get("path"), value.get("url")
+            if not path and isinstance(url, str) and url.startswith("data:"):
+                return decode_data_url(url, self.max_bytes)
+            if not path and not url:
+                return None
+            value = path
+        if not isinstance(value, str) or not value:
+            raise ImageError(NOT_AN_UPLOAD)
+        return self.check_path(value)
+
+    def check_path(self, given: str) -> str:
+        """`given` resolved (symlinks followed) when it is a regular file the client may read, else
+        NOT_AN_UPLOAD, whatever the reason."""
+        try:
+            real = os.path.realpath(given)
+            allowed = real in self.files or any(_inside(real, root) for root in self.roots)
+            if allowed and stat.S_ISREG(os.stat(real).st_mode):
+                return real
+        except (OSError, ValueError):  # missing, unreadable, a NUL byte in the name: all the same answer
+            pass
+        log.info("refused a client file: %r", given)
+        raise ImageError(NOT_AN_UPLOAD)
+
+
+def _inside(path: str, root: str) -> bool:
+    """Whether the resolved `path` lies strictly inside the resolved folder `root`."""
+    return path != root and os.path.commonpath((path, root)) == root
+
+
+def decode_data_url(url: str, max_bytes: int) -> bytes:
+    """The bytes of a base64 `data:` URL, refused from its length before decoding when over `max_bytes`."""
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        raise ImageError("This file is not an image (or is in a format we cannot read).")
+    if len(payload) > 4 * (max_bytes // 3 + 1):
+        largest = max_bytes / (1024 * 1024)
+        raise ImageError(f"This file is over {largest:.1f} MB; the largest accepted is {largest:.1f} MB.")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageError("This file is not an image (or is in a format we cannot read).") from None
+
+
+# --- numbers and lists from clients ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """The range a numeric option may take, the same in the UI's slider and on the server."""
+
+    low: float
+    high: float
+
+    def check(self, value: float, what: str) -> float:
+        """`value` when inside the span, else an NSTError saying the span."""
+        if not self.low <= value <= self.high:
+            raise NSTError(f"{what} must be between {self.low:g} and {self.high:g} (got {value:g}).")
+        return value
+
+
+STRENGTH = Span(0.0, 3.0)  # quality style strength
+TV_WEIGHT = Span(0.0, 5.0)
+STYLE_SCALE = Span(0.25, 2.0)
+BLEND = Span(0.0, 1.0)
+FAST_STRENGTH = Span(0.0, 1.0)
+
+
+def layer_list(layers: Any, what: str) -> tuple[str, ...]:
+    """A client's layer list, de-duplicated in order; longer than the network has layers is refused before
+    anything is looked at (a Gram matrix per entry would otherwise be computed)."""
+    if isinstance(layers, str) or not isinstance(layers, Sequence):
+        raise NSTError(f"{what} must be a list of layer names.")
+    if len(layers) > len(LAYERS):
+        raise NSTError(f"Choose at most {len(LAYERS)} {what.lower()} (got {len(layers)}).")
+    if not all(isinstance(name, str) for name in layers):
+        raise NSTError(f"{what} must be a list of layer names.")
+    return tuple(dict.fromkeys(layers))
+
+
+# --- who a client is -----------------------------------------------------------------------------------
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app append to X-Forwarded-For: $NST_TRUSTED_PROXIES, else 1
+    on a Hugging Face Space (SPACE_ID is set), else 0 (the peer address is the client)."""
+    value = os.environ.get(ENV_TRUSTED_PROXIES, "").strip()
+    if value.isdigit():
+        return int(value)
+    return 1 if os.environ.get("SPACE_ID") else 0
+
+
+def client_keys(session: str | None, peer: str | None, forwarded_for: str | None) -> tuple[str, ...]:
+    """The identities a request counts against: its session and its address. The address is the peer's,
+    or the one the trusted proxies saw (entries a client writes itself into X-Forwarded-For are ignored)."""
+    address = peer
+    hops = trusted_proxies()
+    if hops and forwarded_for:
+        entries = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
+        if entries:
+            address = entries[-min(hops, len(entries))]
+    keys = [f"session:{session}"] if session else []
+    if address:
+        keys.append(f"address:{address}")
+    return tuple(keys)
+
+
+# --- what an error may say -----------------------------------------------------------------------------
+
+# Paths, file names of code or weights, environment variables and commands: for the log, not for visitors.
+_INTERNAL = re.compile(
+    r"(?:^|[\s'\"(`])(?:~|\.{0,2})/\w|\\\w|`|\bpython\b|\bNST_[A-Z_]+|\bHF_[A-Z_]+|\.py\b|\.safetensors\b"
+    r"|\bconfig\.json\b|\btraining/"
+)
+_GENERIC = {
+    ModelError: "The network for this painting is not available on this server right now.",
+    PresetError: "This painting is not available on this server right now.",
+}
+
+
+def public_message(exc: NSTError) -> str:
+    """The message a web visitor sees for `exc`: the library's own when it names no server internals, else
+    a plain sentence (and the details go to the log)."""
+    message = str(exc)
+    if not _INTERNAL.search(message):
+        return message
+    log.warning("refusal shown without its details: %s", message)
+    for kind, text in _GENERIC.items():
+        if isinstance(exc, kind):
+            return text
+    return "The server could not do this right now. Please try again later."
