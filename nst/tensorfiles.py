@@ -4,6 +4,7 @@ user's folder is never trusted to be what it should be."""
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,14 @@ Shape = tuple[int, ...]
 
 
 def check_tensor_file(
-    path: Path, max_bytes: int, expected: Callable[[str], Shape | None], what: str = "weights file"
+    path: Path,
+    max_bytes: int,
+    expected: Callable[[str], Shape | None],
+    what: str = "weights file",
+    fits: Callable[[Shape, Shape], bool] = operator.eq,
 ) -> None:
-    """ModelError unless `path` is at most `max_bytes` and every tensor's shape is `expected(name)` (None:
-    a tensor that does not belong there)."""
+    """ModelError unless `path` is at most `max_bytes` and every tensor's shape `fits` (default: equals)
+    `expected(name)` (None: a tensor that does not belong there)."""
     try:
         size = os.stat(path).st_size
     except OSError as exc:
@@ -33,7 +38,7 @@ def check_tensor_file(
         raise ModelError(f"Cannot read the {what} {path}: it is corrupt ({type(exc).__name__}).") from exc
     for name, shape in shapes.items():
         wanted = expected(name)
-        if wanted != shape:
+        if wanted is None or not fits(shape, wanted):
             found = "x".join(map(str, shape))
             raise ModelError(
                 f"The {what} {path} does not match the network: it holds {name} of shape {found}."

@@ -88,10 +88,18 @@ def vgg_shape(name: str) -> tuple[int, ...] | None:
     return (out_channels, in_channels, 3, 3) if match.group(2) == "weight" else (out_channels,)
 
 
+def _no_wider(shape: tuple[int, ...], full: tuple[int, ...]) -> bool:
+    """A stored tensor fits VGG19 when it has the layer's shape or a thinner one (tests and offline checks use
+    thin random networks: the encoder follows the stored widths), never a wider one."""
+    if len(shape) != len(full) or shape[2:] != full[2:]:
+        return False
+    return all(0 < a <= b for a, b in zip(shape, full, strict=True))
+
+
 @functools.lru_cache(maxsize=2)
 def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention, dict[str, str]]:
     """Read (and keep) the stored tensors, the input convention and the network's identity (for recipes)."""
-    check_tensor_file(path, VGG_MAX_BYTES, vgg_shape, "loss-network file")
+    check_tensor_file(path, VGG_MAX_BYTES, vgg_shape, "loss-network file", fits=_no_wider)
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}

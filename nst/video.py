@@ -22,8 +22,9 @@ import av
 import numpy as np
 import torch
 
+from nst.device import checked_device
 from nst.errors import NSTError, VideoError
-from nst.fast import _device, load_model
+from nst.fast import load_model
 from nst.mp4 import Mp4Writer
 from nst.settings import DEFAULT_VIDEO, DEFAULT_VIDEO_LIMITS, MAX_VIDEO_SIDE, VideoLimits, VideoSettings
 from nst.temporal import FrameStylizer
@@ -203,7 +204,7 @@ def stylize_video(
         raise NSTError(
             f"The longest side must be between 16 and {MAX_VIDEO_SIDE} px, got {settings.max_side}."
         )
-    device = _device(settings.device)
+    device = checked_device(settings.device)
     net = (
         preset_or_model
         if isinstance(preset_or_model, TransformerNet)
