@@ -111,8 +111,8 @@ def test_quality_preview_changes_and_stop_keeps_it(page: Page, photo: Path) -> N
     open_tab(page, "Quality")
     upload(page, "quality-photo", photo)
     wait_for_image(page, "quality-photo", timeout_s=30)
-    set_number(page, "quality-size", 64)
-    set_number(page, "quality-steps", 200)  # a preview every 10 steps
+    set_number(page, "quality-size", 128)  # long enough (300 steps) that Stop comes before the end, even
+    set_number(page, "quality-steps", 300)  # on a quiet machine; a preview every 15 steps
     page.locator("#quality-run").click()
     first = wait_for_image(page, "quality-result", timeout_s=120)
     wait_for_text(page, "quality-status", "Step", timeout_s=30)

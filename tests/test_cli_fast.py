@@ -238,3 +238,41 @@ def test_device_and_model_mistakes_are_one_line(
     )  # fmt: skip
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and phrase in lines[0], proc.stderr
+
+
+def test_a_mix_of_presets_runs_on_the_multi_style_network(
+    bundled: Path, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    multi = TransformerNet(
+        channels=[4, 8], num_res_blocks=1, outer_kernel=3, styles=2, style_names=["van-gogh", "hokusai"]
+    )
+    save_checkpoint(multi, bundled.parent / "presets-multi")
+    out = tmp_path / "out"
+    args = [
+        "fast",
+        str(photos / "b.jpg"),
+        "--preset",
+        "van-gogh:0.7",
+        "--preset",
+        "hokusai:0.3",
+        "-o",
+        str(out),
+    ]
+    assert main([*args, "--variant", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert "multi-style standard network" in captured.err
+    recipe = read_recipe(out / "b_van-gogh70+hokusai30.png")
+    assert recipe is not None
+    assert recipe["mix"] == {"van-gogh": 0.7, "hokusai": 0.3} and recipe["model"] == "presets-multi"
+    assert (recipe["preset"], recipe["variant"]) == (None, "standard")
+    # a mix that leaves one preset is that preset's own network, as a bare --preset is
+    assert (
+        main(
+            ["fast", str(photos / "b.jpg"), "--preset", "van-gogh:1", "--preset", "hokusai:0", "-o", str(out)]
+        )
+        == 0
+    )
+    single = read_recipe(out / "b_van-gogh.png")
+    assert single is not None and single["preset"] == "van-gogh" and "mix" not in single
+    assert main([*args[:2], "--preset", "van-gogh:x", "-o", str(out)]) == 2
+    assert "PRESET:WEIGHT" in capsys.readouterr().err

@@ -19,14 +19,16 @@ from typing import Any
 import torch
 
 import nst
+from nst.blend import PresetMix, mixed_network
 from nst.cli.outputs import check_outputs, distinct_stems, writable_folder
 from nst.cli.progress import ProgressBar
 from nst.device import checked_device
 from nst.errors import ImageError, NSTError, PresetError
 from nst.fast import BLENDS, FastResult, load_model, stylize
 from nst.images import save_png
-from nst.presets import VARIANT_SUFFIXES, list_presets, model_id
+from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES, list_presets, model_id
 from nst.settings import FastSettings
+from nst.transformer import TransformerNet
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 EXIT_REFUSED = 2
@@ -43,7 +45,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "preset, missing network): refused files are named on stderr, the others are still written.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
-    p.add_argument("--preset", help=f"style preset: {', '.join(preset.id for preset in list_presets())}")
+    p.add_argument(
+        "--preset",
+        action="append",
+        metavar="PRESET[:WEIGHT]",
+        help=f"style preset ({', '.join(preset.id for preset in list_presets())}); repeat with weights to "
+        "blend presets, e.g. --preset van-gogh:0.7 --preset hokusai:0.3 (on the multi-style network)",
+    )
     p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
     p.add_argument(
         "--model", help="a Hub repo id or checkpoint folder to use instead of the preset's network"
@@ -69,12 +77,13 @@ def run(args: argparse.Namespace) -> int:
     if args.max_side is not None and args.max_side < 16:
         raise NSTError(f"--max-side must be at least 16, got {args.max_side}")
     checked_device(args.device)
-    network, name = _network(args)
+    network, name, mix = _network(args)
     inputs = collect_inputs(args.inputs)
     outputs = [args.output_dir / f"{stem}_{name}.png" for stem in distinct_stems(inputs)]
     writable_folder(args.output_dir)
     check_outputs(outputs, inputs, args.overwrite)
-    load_model(network, args.device)  # fail once, before any file, when the network is missing
+    if isinstance(network, str):
+        load_model(network, args.device)  # fail once, before any file, when the network is missing
     bar = ProgressBar() if len(inputs) > 1 and not args.quiet else None
     results: list[dict[str, Any]] = []
     failed: list[dict[str, str]] = []
@@ -93,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {path}: {exc}", file=sys.stderr)
             failed.append({"input": str(path), "error": str(exc)})
         else:
-            recipe = _recipe(args, network, path, result)
+            model = network if isinstance(network, str) else MULTI_MODEL_ID
+            recipe = _recipe(args, model, path, result, mix, None if mix or not args.preset else name)
             save_png(result.image, output, recipe, overwrite=args.overwrite)
             results.append({"input": str(path), "output": str(output), **recipe})
             if not args.json:
@@ -109,14 +119,26 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if failed else 0
 
 
-def _network(args: argparse.Namespace) -> tuple[str, str]:
-    """(model id to load, name used in output file names) from --preset/--variant or --model."""
+def _network(args: argparse.Namespace) -> tuple[str | TransformerNet, str, PresetMix | None]:
+    """(model id or network, name used in output file names, the preset mix when several are blended) from
+    --preset/--variant or --model. One preset (or a mix that leaves one) runs on that preset's own network."""
     if args.model:
-        return args.model, args.preset or Path(args.model.rstrip("/")).name
+        if args.preset and len(args.preset) > 1:
+            raise PresetError("--model takes no preset mix: give one --preset (for the file names) or none.")
+        return args.model, (args.preset or [Path(args.model.rstrip("/")).name])[0], None
     if not args.preset:
         known = ", ".join(preset.id for preset in list_presets())
         raise PresetError(f"Choose a style with --preset (one of: {known}) or give --model.")
-    return model_id(args.preset, args.variant), args.preset
+    mix = PresetMix.parse(args.preset)
+    if mix.single is not None:
+        return model_id(mix.single, args.variant), mix.single, None
+    if args.variant != "standard":
+        print(
+            f"note: a mix of presets runs on the multi-style standard network, not --variant {args.variant}",
+            file=sys.stderr,
+        )
+    name = "+".join(f"{preset}{round(100 * weight)}" for preset, weight in mix.weights)
+    return mixed_network(mix, args.device), name, mix
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
@@ -139,14 +161,22 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
     return list(unique.values())
 
 
-def _recipe(args: argparse.Namespace, network: str, path: Path, result: FastResult) -> dict[str, Any]:
+def _recipe(
+    args: argparse.Namespace,
+    network: str,
+    path: Path,
+    result: FastResult,
+    mix: PresetMix | None,
+    preset: str | None,
+) -> dict[str, Any]:
     """What made one output, stored in its PNG and printed with --json."""
     return {
         "mode": "fast",
         "input": path.name,
         "model": network,
-        "preset": args.preset,
-        "variant": None if args.model else args.variant,
+        "preset": preset,
+        **({"mix": mix.as_recipe()} if mix else {}),
+        "variant": None if args.model else ("standard" if mix else args.variant),
         "strength": args.strength,
         "blend": args.blend,
         "preserve_color": args.preserve_color,
