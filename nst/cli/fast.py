@@ -45,13 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "preset, missing network): refused files are named on stderr, the others are still written.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
-    p.add_argument(
-        "--preset",
-        action="append",
-        metavar="PRESET[:WEIGHT]",
-        help=f"style preset ({', '.join(preset.id for preset in list_presets())}); repeat with weights to "
-        "blend presets, e.g. --preset van-gogh:0.7 --preset hokusai:0.3 (on the multi-style network)",
-    )
+    add_preset_argument(p)
     p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
     p.add_argument(
         "--model", help="a Hub repo id or checkpoint folder to use instead of the preset's network"
@@ -70,6 +64,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(func=run)
 
 
+def add_preset_argument(p: argparse.ArgumentParser) -> None:
+    """`--preset ID[:WEIGHT]`, repeatable (a mix), shared by the fast and video commands."""
+    p.add_argument(
+        "--preset",
+        action="append",
+        metavar="PRESET[:WEIGHT]",
+        help=f"style preset ({', '.join(preset.id for preset in list_presets())}); repeat with weights to "
+        "blend presets, e.g. --preset van-gogh:0.7 --preset hokusai:0.3 (on the multi-style network)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Stylise every input; 0 when all were written, 2 when any was refused."""
     if not 0.0 <= args.strength <= 1.0:
@@ -77,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_side is not None and args.max_side < 16:
         raise NSTError(f"--max-side must be at least 16, got {args.max_side}")
     checked_device(args.device)
-    network, name, mix = _network(args)
+    network, name, mix = preset_network(args)
     inputs = collect_inputs(args.inputs)
     outputs = [args.output_dir / f"{stem}_{name}.png" for stem in distinct_stems(inputs)]
     writable_folder(args.output_dir)
@@ -119,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if failed else 0
 
 
-def _network(args: argparse.Namespace) -> tuple[str | TransformerNet, str, PresetMix | None]:
+def preset_network(args: argparse.Namespace) -> tuple[str | TransformerNet, str, PresetMix | None]:
     """(model id or network, name used in output file names, the preset mix when several are blended) from
     --preset/--variant or --model. One preset (or a mix that leaves one) runs on that preset's own network."""
     if args.model:

@@ -17,11 +17,11 @@ from typing import Any
 import torch
 
 import nst
-from nst.cli.fast import _network
+from nst.cli.fast import add_preset_argument, preset_network
 from nst.cli.progress import ProgressBar
 from nst.errors import NSTError
 from nst.fast import BLENDS
-from nst.presets import VARIANT_SUFFIXES, list_presets
+from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES
 from nst.runs import format_duration
 from nst.settings import MAX_VIDEO_SIDE, VideoSettings
 from nst.video import VideoResult, stylize_video
@@ -42,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     p.add_argument("input", type=Path, metavar="IN", help="a video file (MP4, MOV, WebM, MKV, ...)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
-    p.add_argument("--preset", help=f"style preset: {', '.join(preset.id for preset in list_presets())}")
+    add_preset_argument(p)
     p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
     p.add_argument("--model", help="a Hub repo id or checkpoint folder to use instead of the preset's")
     p.add_argument("--strength", type=float, default=defaults.strength, help="0 = the video, 1 = full style")
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         smoothing=not args.no_smoothing,
         device=args.device,
     )
-    network, _ = _network(args)
+    network, name, mix = preset_network(args)
     output.parent.mkdir(parents=True, exist_ok=True)
     bar = None if args.quiet or args.json else ProgressBar()
     result: VideoResult | None = None
@@ -97,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     assert result is not None
-    summary = _summary(args, network, settings, result)
+    summary = _summary(args, network if isinstance(network, str) else MULTI_MODEL_ID, settings, result)
+    summary.update(
+        preset=None if mix else name if args.preset else None, **({"mix": mix.as_recipe()} if mix else {})
+    )
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
