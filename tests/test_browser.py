@@ -223,8 +223,8 @@ def test_phone_quality_result_under_the_photo(phone: Page, photo: Path) -> None:
     open_tab(phone, "Quality")
     upload(phone, "quality-photo", photo)
     wait_for_image(phone, "quality-photo", timeout_s=30)
-    set_number(phone, "quality-size", 64)
-    set_number(phone, "quality-steps", 200)  # stopped below: a finished tiny run would skew the time estimate
+    set_number(phone, "quality-size", 128)  # long enough to be stopped below (a finished tiny run would also
+    set_number(phone, "quality-steps", 300)  # skew the time estimate)
     _tap_low(phone, "quality-run")
     wait_for_image(phone, "quality-result", timeout_s=120)
     _assert_phone_layout(phone, "quality-photo", "quality-result")
