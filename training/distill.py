@@ -13,7 +13,6 @@ Writes OUT/model/ (Hub layout, fp16) through a temporary folder and a rename.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from nst.settings import use_local_data
 from nst.transformer import VARIANTS, TransformerNet, build_transformer, load_checkpoint, save_checkpoint
 from nst.vgg import load_encoder
 from training.data import InfiniteSampler, PhotoDataset, find_images
+from training.folders import partial_for, swap_in
 
 FEATURE_LAYER = "relu2_2"
 
@@ -140,15 +140,11 @@ def distill(config: DistillConfig, on_report: Callable[[DistillReport], None] | 
 
 
 def write_model(model: TransformerNet, out: Path) -> Path:
-    """OUT/model via OUT/.model.partial and a rename: an interrupted write never leaves a broken model/."""
-    out.mkdir(parents=True, exist_ok=True)
-    folder, partial = out / "model", out / ".model.partial"
-    shutil.rmtree(partial, ignore_errors=True)
+    """OUT/model, built beside it and swapped in: an interrupted write never leaves a broken model/."""
+    folder = out / "model"
+    partial = partial_for(folder)
     save_checkpoint(model, partial)
-    if folder.exists():
-        shutil.rmtree(folder)
-    partial.rename(folder)
-    return folder
+    return swap_in(partial, folder)
 
 
 def parse_args(argv: list[str] | None = None) -> DistillConfig:

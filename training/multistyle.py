@@ -41,6 +41,7 @@ from nst.transformer import VARIANTS, TransformerNet, load_checkpoint, save_chec
 from nst.vgg import LAYERS, load_encoder
 from training.contact_sheet import image_grid
 from training.data import InfiniteSampler, PhotoDataset, find_images
+from training.folders import partial_for, swap_in
 from training.train import DEFAULT_HOLDOUT, load_previews
 
 STATE_JSON = "state.json"
@@ -141,25 +142,11 @@ def read_state(folder: Path | None) -> dict[str, object] | None:
 
 
 def write_state(folder: Path, model: TransformerNet, record: dict[str, object]) -> None:
-    """Weights (fp16, Hub layout) and state.json into `folder`, through a temporary folder and a rename."""
-    partial = folder.with_name(f".{folder.name}.partial")
-    old = folder.with_name(f".{folder.name}.old")
-    for leftover in (partial, old):
-        if leftover.exists():
-            _remove(leftover)
+    """Weights (fp16, Hub layout) and state.json into `folder`, built beside it and swapped in."""
+    partial = partial_for(folder)
     save_checkpoint(model, partial)
     (partial / STATE_JSON).write_text(json.dumps(record, indent=2), encoding="utf-8")
-    if folder.exists():
-        folder.rename(old)
-    partial.rename(folder)
-    if old.exists():
-        _remove(old)
-
-
-def _remove(folder: Path) -> None:
-    for child in folder.iterdir():
-        child.unlink()
-    folder.rmdir()
+    swap_in(partial, folder)
 
 
 def style_bank(config: MultiConfig, loss: PerceptualLoss, device: torch.device) -> None:

@@ -24,6 +24,7 @@ from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset
 from nst.settings import STYLES_ROOT
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, load_checkpoint, save_checkpoint
 from training.card import RECORD_FILE, write_card
+from training.folders import partial_for, swap_in
 from training.multistyle import STATE_JSON
 
 KEPT = ("style.jpg", "style.json")  # bundled beside the network by other scripts: never dropped
@@ -31,19 +32,13 @@ KEPT = ("style.jpg", "style.json")  # bundled beside the network by other script
 
 def _replace(target: Path, write: Any) -> None:
     """Build the new folder beside `target` with `write(folder)`, then swap it in (old files in KEPT stay)."""
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    partial = partial_for(target)
+    partial.mkdir()
     write(partial)
     for name in KEPT:
         if (target / name).is_file() and not (partial / name).exists():
             shutil.copy2(target / name, partial / name)
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    partial.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(partial, target)
 
 
 def _record(state: dict[str, Any], variant: str, preset_id: str | None, notes: str) -> dict[str, Any]:
