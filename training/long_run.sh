@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p runs/long
-exec python -m training.multistyle \
+python=python
+[ -x .venv/bin/python ] && python=.venv/bin/python  # the README's venv, when it is not activated
+exec "$python" -m training.multistyle \
     --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" \
     --out runs/long --state training/state/presets-multi \
     --size 128 --style-size 768 --batch-size 4 --steps 30000 --lr 1e-3 --warmup 200 \
