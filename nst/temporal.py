@@ -55,8 +55,7 @@ class SmoothingState:
     shape: tuple[int, ...] | None = None
     scene_cuts: int = 0  # how many cuts restarted the average so far
     grey: np.ndarray | None = None  # the last frame, small and grey, for the optical flow
-    frame: Tensor | None = None  # the last input and output frames (uint8, CPU), for the flow blend
-    output: Tensor | None = None
+    output: Tensor | None = None  # the last output (uint8, CPU), for the flow blend
 
 
 class FrameStylizer:
@@ -93,18 +92,15 @@ class FrameStylizer:
         return not cut
 
     def _along_flow(self, output: Tensor, frame: Tensor, continues: bool) -> Tensor:
-        """Blend `output` with the previous output carried along the motion (see nst.flow); remember both."""
+        """Blend `output` with the previous output carried along the motion (see nst.flow); remember it."""
         state, share = self.state, self.settings.flow_blend
         grey = grey_thumbnail(frame)
         if continues and share > 0 and state.grey is not None and state.output is not None:
-            assert state.frame is not None
-            grid = self._warper.grid(grey, state.grey, tuple(frame.shape[-2:]), frame.device)
-            before = [t.to(frame.device).float().div(255) for t in (state.output, state.frame)]
-            output = blend_along_flow(output, frame, before[0], before[1], grid, share)
+            motion = self._warper.motion(grey, state.grey, tuple(frame.shape[-2:]), frame.device)
+            previous = state.output.to(frame.device).float().div_(255)
+            output = blend_along_flow(output, previous, motion, share)
         state.grey = grey
-        state.frame, state.output = (
-            t.mul(255).round().clamp(0, 255).to(torch.uint8).cpu() for t in (frame, output)
-        )
+        state.output = output.mul(255).round_().clamp_(0, 255).to(torch.uint8).cpu()
         return output
 
     @torch.inference_mode()

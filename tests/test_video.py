@@ -234,10 +234,21 @@ def test_flow_carries_the_previous_frame_along_the_motion() -> None:
 
     frames = [torch.from_numpy(pattern(96, 64, i)).permute(2, 0, 1)[None].float() / 255 for i in (0, 1)]
     warper = FlowWarper()
-    grid = warper.grid(grey_thumbnail(frames[1]), grey_thumbnail(frames[0]), (64, 96), torch.device("cpu"))
+    motion = warper.motion(
+        grey_thumbnail(frames[1]), grey_thumbnail(frames[0]), (64, 96), torch.device("cpu")
+    )
     inner = (..., slice(20, -8), slice(30, -8))  # away from the borders and the fixed blue corner
     before = (frames[0] - frames[1]).abs()[inner].mean()
-    after = (warp(frames[0], grid) - frames[1]).abs()[inner].mean()
+    after = (warp(frames[0], motion.grid) - frames[1]).abs()[inner].mean()
     assert after < 0.5 * before  # the stripes moved; warping the old frame along the flow follows them
-    still = blend_along_flow(frames[1], frames[1], frames[0], frames[0], grid, 0.0)
+    unrelated = warper.motion(
+        grey_thumbnail(torch.rand(1, 3, 64, 96, generator=torch.Generator().manual_seed(0))),
+        grey_thumbnail(frames[0]),
+        (64, 96),
+        torch.device("cpu"),
+    )
+    # the motion explains the moved stripes far better than a new picture, where the blend must let go
+    assert motion.steady[inner].mean() > 3 * unrelated.steady[inner].mean()
+    assert motion.steady.min() >= 0 and motion.steady.max() <= 1
+    still = blend_along_flow(frames[1], frames[0], motion, 0.0)
     assert torch.equal(still, frames[1])  # share 0: the frame as it is
