@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count live frames")
     args = parser.parse_args(argv)
     import app
-    from nst.bench.video import clip_frames, write_clip
+    from benchmarks.video import clip_frames, write_clip
     from nst.service import Engine
     from nst.settings import use_local_data
 

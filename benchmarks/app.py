@@ -5,7 +5,7 @@ own time (the recipe in the response says how long the engine took); 8 concurren
 requests each (all must succeed; no request should wait much longer than one turn of all the clients at the
 crowd's throughput, its fair share of a first-come-first-served queue) with the server's peak RSS.
 When no fast-mode checkpoint is bundled yet, the app is served with a random-weight network of the same
-architecture (`python -m nst.bench.app --net FOLDER`): the timings do not depend on the weights.
+architecture (`python -m benchmarks.app --net FOLDER`): the timings do not depend on the weights.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import httpx
 import torch
 from gradio_client import Client, handle_file
 
-from nst.bench import BenchContext, Measurement
-from nst.bench.quality import _square
+from benchmarks import BenchContext, Measurement
+from benchmarks.quality import _square
 from nst.presets import list_presets
 from nst.service import Engine, bundled_model, model_on_disk
 from nst.settings import REPO_ROOT
@@ -73,7 +73,7 @@ def _serve(device: torch.device, folder: Path) -> Iterator[Server]:
         net = save_checkpoint(
             build_transformer("cpu" if device.type == "cpu" else "standard"), folder / "net"
         )
-        command, mode = [sys.executable, "-m", "nst.bench.app", "--net", str(net)], "random-weight network"
+        command, mode = [sys.executable, "-m", "benchmarks.app", "--net", str(net)], "random-weight network"
     with (folder / "app.log").open("wb") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
