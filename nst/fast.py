@@ -102,7 +102,7 @@ def _load_uncached(model_id: str) -> TransformerNet:
     else:
         what = f"preset '{model_id}'"
         hint = (
-            f"Train it with `python training/train_presets.py --presets {source.preset.id} --variants "
+            f"Train it with `python -m training.train_presets --presets {source.preset.id} --variants "
             f"{source.variant} ...` (it ships into {display_path(source.bundled)}/), or connect to the "
             f"internet to download {source.repo_id}."
         )

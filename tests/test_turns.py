@@ -114,7 +114,7 @@ def test_client_identity_trusts_only_the_configured_proxies(monkeypatch: pytest.
         (PresetError("Unknown preset 'rembrandt'. Known presets: van-gogh."), "Unknown preset 'rembrandt'."),
         (
             ModelError("No checkpoint for preset 'van-gogh': not bundled in styles/van-gogh. Train it with "
-                       "`python training/train_presets.py --presets van-gogh`"),
+                       "`python -m training.train_presets --presets van-gogh`"),
             "The network for this painting is not available on this server right now.",
         ),
         (

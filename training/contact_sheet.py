@@ -10,9 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/contact_sheet.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from PIL import Image, ImageDraw, ImageFont
 
 from nst.fast import stylize

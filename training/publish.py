@@ -4,8 +4,8 @@ The upload holds config.json, model.safetensors, training.json, README.md (model
 metadata and rights note, training settings, evaluation numbers), sample.png (a held-out photo stylised)
 and style.jpg (the preset's painting: the bundled styles/<id>/style.jpg, see nst.presets.style_image_path).
 
-    python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh
-    python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh \
+    python -m training.publish styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh
+    python -m training.publish styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh \
         --dry-run /tmp/upload
 """
 
@@ -16,9 +16,6 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python training/publish.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from huggingface_hub import HfApi
 

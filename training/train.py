@@ -1,6 +1,6 @@
 """Train one fast (feed-forward) style network for one painting: Johnson et al.'s recipe on our VGG19.
 
-    python training/train.py --style ../shared/styles/hokusai_great-wave.jpg --data ../shared/datasets \
+    python -m training.train --style ../shared/styles/hokusai_great-wave.jpg --data ../shared/datasets \
         --steps 2000 --out runs/hokusai
 
 Writes `OUT/previews/step-<n>.png` (held-out photos and their stylisations), `OUT/checkpoint-<n>/` (Hub
@@ -27,9 +27,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python training/train.py`: make `nst` and `training` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.distributed as dist

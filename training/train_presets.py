@@ -8,7 +8,7 @@ command is logged to OUT/commands.txt exactly as run, and each finished model is
 styles/<model id>/ with its model card; runs finished by an earlier invocation (OUT/<model id>/model exists)
 are kept, so the script can be restarted.
 
-    python training/train_presets.py --data ../shared/datasets --styles-dir ../shared/styles \
+    python -m training.train_presets --data ../shared/datasets --styles-dir ../shared/styles \
         --out runs/presets --minutes 60 --recipe cpu --init-bundled
 """
 
@@ -20,9 +20,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python training/train_presets.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nst.presets import bundled_folder, get_preset, list_presets, model_id
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
