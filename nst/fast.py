@@ -7,30 +7,25 @@ the whole image (downscaled to NORM_STATS_SIDE), so tiles share one tone and no 
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
+from nst.checkpoints import load_network
 from nst.color import transfer_luminance
 from nst.device import checked_device, enable_fast_math
-from nst.errors import ModelError, NSTError
-from nst.hub import checkpoint_folders
+from nst.errors import NSTError
 from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
-from nst.presets import model_source
 from nst.settings import MODEL_CACHE_SIZE, FastSettings
 from nst.tiling import Progress, count_tiles, run_tiled
-from nst.transformer import TransformerNet, display_path, load_checkpoint, pad_to_multiple
-
-log = logging.getLogger(__name__)
+from nst.transformer import TransformerNet, pad_to_multiple
 
 NORM_STATS_SIDE = 1024  # longest side of the downscaled copy whose norm statistics the tiles share
 CUDA_TILE_SIZE = 4096  # a GPU stylises 4K in one pass (a few GB); tiles there cost more than they save
@@ -68,7 +63,7 @@ def load_model(model_id: str, device: str | torch.device = "auto") -> Transforme
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    net = _prepare(_load_uncached(model_id), target).requires_grad_(False).eval()  # others need not wait
+    net = _prepare(load_network(model_id), target).requires_grad_(False).eval()  # others need not wait
     if target.type == "cuda":
         _warm_up(net, target)
     with _models_lock:
@@ -83,37 +78,6 @@ def clear_model_cache() -> None:
     """Drop every cached network."""
     with _models_lock:
         _models.clear()
-
-
-def _load_uncached(model_id: str) -> TransformerNet:
-    """Load a network from the first source that has a working checkpoint; ModelError naming all failures."""
-    if Path(model_id).is_dir():
-        return load_checkpoint(Path(model_id))
-    source = model_source(model_id)
-    problems: list[str] = []
-    for folder in checkpoint_folders(source.bundled, source.repo_id, source.revision, problems):
-        try:
-            return load_checkpoint(folder)
-        except ModelError as exc:
-            log.warning("%s; trying the next source", exc)
-            problems.append(str(exc))
-    if source.preset is None:
-        what, hint = f"model '{model_id}'", "Check the repo id, or connect to the internet."
-    else:
-        what = f"preset '{model_id}'"
-        hint = (
-            f"Train it with `python -m training.train_presets --presets {source.preset.id} --variants "
-            f"{source.variant} ...` (it ships into {display_path(source.bundled)}/), or connect to the "
-            f"internet to download {source.repo_id}."
-        )
-    raise ModelError(f"No checkpoint for {what}: {_join(problems)}. {hint}")
-
-
-def _join(phrases: list[str]) -> str:
-    """ "a, b, and c" (or "a and b", or "a")."""
-    if len(phrases) <= 2:
-        return " and ".join(phrases)
-    return ", ".join(phrases[:-1]) + ", and " + phrases[-1]
 
 
 def _prepare(net: TransformerNet, device: torch.device) -> TransformerNet:

@@ -32,8 +32,9 @@ import torch
 from gradio_client import Client, handle_file
 from huggingface_hub import SpaceCard
 
+from nst.checkpoints import model_source
+from nst.hub import put_in_hf_cache
 from nst.images import load_image
-from nst.presets import model_source
 from nst.settings import REPO_ROOT, TORCHVISION_VGG_FILE
 from nst.vgg import random_features
 from nst.vgg_weights import CONVERTED_FILE
@@ -67,17 +68,6 @@ def preloads(root: Path = REPO_ROOT) -> list[tuple[str, list[str]]]:
     return entries
 
 
-def put_in_hf_cache(hf_cache: Path, repo_id: str, filename: str, source: Path) -> Path:
-    """Place `source` in a Hugging Face cache as `filename` of `repo_id` at main (the cache's own layout)."""
-    repo = hf_cache / f"models--{repo_id.replace('/', '--')}"
-    (repo / "refs").mkdir(parents=True, exist_ok=True)
-    (repo / "refs" / "main").write_text(FAKE_COMMIT)
-    target = repo / "snapshots" / FAKE_COMMIT / filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    return target
-
-
 def publishable(repo_id: str, filename: str, app: Path) -> Path | None:
     """The file of the Space's file set that would be published as `filename` of `repo_id`, if any."""
     for model in (p.name for p in (app / "styles").iterdir() if p.is_dir()):
@@ -101,7 +91,7 @@ def build(scratch: Path, torch_weights: Path | None = None) -> tuple[Path, dict[
             if source is None:
                 missing.append(f"{repo_id}/{filename}")
             else:
-                put_in_hf_cache(hf_home / "hub", repo_id, filename, source)
+                put_in_hf_cache(hf_home / "hub", repo_id, filename, source, FAKE_COMMIT)
     checkpoints = scratch / "torch" / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     if torch_weights is not None:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from nst.checkpoints import model_source
 from nst.fast import stylize
 from nst.images import load_image, save_png
-from nst.presets import bundled_folder, list_presets, model_id, model_source, style_image_path
+from nst.presets import bundled_folder, list_presets, model_id, style_image_path
 from training.data import find_images
 
 BACKGROUND = (255, 255, 255)
