@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import constants
 
+from nst.cards import render_card
 from nst.errors import ModelError, PresetError
 from nst.hub import reset_hub_probe
 from nst.images import load_image
@@ -20,7 +21,6 @@ from nst.presets import (
     style_image_path,
 )
 from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings
-from training.card import render_card
 from training.make_paintings import make_painting
 
 EXPECTED = {

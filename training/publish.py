@@ -19,13 +19,13 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
+from nst.cards import RECORD_FILE, write_card
 from nst.errors import NSTError
 from nst.fast import stylize
 from nst.images import load_image, save_png
 from nst.presets import get_preset, style_image_path
 from nst.settings import REPO_ROOT
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, load_checkpoint
-from training.card import RECORD_FILE, write_card
 
 SAMPLE_FILE = "sample.png"
 STYLE_FILE = "style.jpg"  # the name nst.presets looks for in a preset's Hub repo (presets.toml)

@@ -21,9 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nst.cards import RECORD_FILE, write_card
 from nst.presets import bundled_folder, get_preset, list_presets, model_id
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
-from training.card import RECORD_FILE, write_card
 from training.folders import partial_for, swap_in
 
 # On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu4_1, TV 10,
@@ -60,7 +60,7 @@ def train_command(
         **RECIPES[recipe],
         **({"--init": [str(init)]} if init else {}),
     }
-    return [sys.executable, "training/train.py", *(x for key, values in args.items() for x in (key, *values))]
+    return [sys.executable, "-m", "training.train", *(x for key, values in args.items() for x in (key, *values))]
 
 
 def ship(run_dir: Path, target: Path, preset_id: str) -> None:
