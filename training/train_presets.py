@@ -60,7 +60,8 @@ def train_command(
         **RECIPES[recipe],
         **({"--init": [str(init)]} if init else {}),
     }
-    return [sys.executable, "-m", "training.train", *(x for key, values in args.items() for x in (key, *values))]
+    flags = (x for key, values in args.items() for x in (key, *values))
+    return [sys.executable, "-m", "training.train", *flags]
 
 
 def ship(run_dir: Path, target: Path, preset_id: str) -> None:
