@@ -82,7 +82,7 @@ def clear_model_cache() -> None:
 
 def _prepare(net: TransformerNet, device: torch.device) -> TransformerNet:
     """Move `net` (in place) to `device` in channels-last layout: ~20% faster convs on CPU too."""
-    return net.to(device, memory_format=torch.channels_last)
+    return net.to(device).to(memory_format=torch.channels_last)
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
@@ -247,7 +247,7 @@ def run_network(
             align=net.factor,
             progress=progress,
         )
-        tiles = count_tiles(*padded.shape[-2:], tile, overlap, net.factor)
+        tiles = count_tiles(padded.shape[-2], padded.shape[-1], tile, overlap, net.factor)
     return output[..., :height, :width], tiles
 
 

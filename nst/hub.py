@@ -148,8 +148,8 @@ def url_reachable(url: str) -> bool:
     URL and process, remembered like the Hub's own."""
     with _probe_lock:
         if url not in _reachable:
-            _reachable[url] = _probe(url, HUB_PROBE_TIMEOUT_S)
-        return _reachable[url]
+            _reachable[url] = (_probe(url, HUB_PROBE_TIMEOUT_S), time.monotonic())
+        return _reachable[url][0]
 
 
 def put_in_hf_cache(
