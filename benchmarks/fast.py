@@ -25,14 +25,13 @@ import torch
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from benchmarks import BenchContext, Measurement, measure, peak_rss_bytes, timed
+from nst.color import oklab_to_rgb, rgb_to_oklab
 from nst.fast import (
     BLENDS,
     CUDA_TILE_SIZE,
     FastResult,
     blend_strength,
     load_model,
-    oklab_to_rgb,
-    rgb_to_oklab,
     run_network,
     stylize,
 )

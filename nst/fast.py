@@ -19,10 +19,10 @@ from PIL import Image
 from torch import Tensor
 
 from nst.checkpoints import load_network
-from nst.color import transfer_luminance
+from nst.color import oklab_to_rgb, rgb_to_oklab, transfer_luminance
 from nst.device import checked_device, enable_fast_math
 from nst.errors import NSTError
-from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
+from nst.images import ImageSource, fit_longest_side, image_to_tensor, load_image, tensor_to_image
 from nst.settings import MODEL_CACHE_SIZE, FastSettings
 from nst.tiling import Progress, count_tiles, run_tiled
 from nst.transformer import TransformerNet, pad_to_multiple
@@ -102,33 +102,6 @@ def _warm_up(net: TransformerNet, device: torch.device) -> None:
 
 
 # --- strength blends ----------------------------------------------------------------------------------
-
-_LINEAR_TO_LMS = torch.tensor(
-    [[0.4122214708, 0.5363325363, 0.0514459929], [0.2119034982, 0.6806995451, 0.1073969566],
-     [0.0883024619, 0.2817188376, 0.6299787005]]
-)  # fmt: skip
-_LMS_TO_OKLAB = torch.tensor(
-    [[0.2104542553, 0.7936177850, -0.0040720145], [1.9779984951, -2.4285922050, 0.4505937099],
-     [0.0259040371, 0.7827717662, -0.8086757660]]
-)  # fmt: skip
-
-
-def _mix(matrix: Tensor, image: Tensor) -> Tensor:
-    """Apply a 3x3 colour matrix to (N,3,H,W)."""
-    return torch.einsum("ij,njhw->nihw", matrix.to(image), image)
-
-
-def rgb_to_oklab(image: Tensor) -> Tensor:
-    """sRGB (N,3,H,W) in [0,1] -> Oklab (Ottosson 2020): perceptually uniform lightness and colour."""
-    linear = torch.where(image <= 0.04045, image / 12.92, ((image + 0.055) / 1.055) ** 2.4)
-    return _mix(_LMS_TO_OKLAB, _mix(_LINEAR_TO_LMS, linear).clamp_min(0.0).pow(1 / 3))
-
-
-def oklab_to_rgb(image: Tensor) -> Tensor:
-    """Inverse of rgb_to_oklab, clamped to [0,1]."""
-    lms = _mix(torch.linalg.inv(_LMS_TO_OKLAB), image).pow(3)
-    linear = _mix(torch.linalg.inv(_LINEAR_TO_LMS), lms).clamp(0.0, 1.0)
-    return torch.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear.pow(1 / 2.4) - 0.055)
 
 
 def _laplacian_pyramid(image: Tensor, levels: int) -> list[Tensor]:
@@ -254,8 +227,7 @@ def run_network(
 def _downscale(image: Tensor, longest: int) -> Tensor:
     """`image` shrunk (antialiased) so its longest side is at most `longest`."""
     height, width = image.shape[-2:]
-    scale = longest / max(height, width)
-    if scale >= 1.0:
+    if max(height, width) <= longest:
         return image
-    size = (max(16, round(height * scale)), max(16, round(width * scale)))
+    size = fit_longest_side((height, width), longest, minimum=16)
     return F.interpolate(image, size=size, mode="bilinear", antialias=True)
