@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import torch
 from gradio_client import Client, handle_file
 
 from benchmarks import BenchContext, Measurement
+from benchmarks.browser import free_port
 from benchmarks.quality import _square
 from nst.presets import list_presets
 from nst.service import Engine, bundled_model, model_on_disk
@@ -51,12 +51,6 @@ class Server:
     mode: str  # "bundled presets" or "random-weight network"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _ready_preset(device: torch.device) -> str | None:
     """A preset whose fast network is bundled (or cached) for `device`, or None."""
     return next((p.id for p in list_presets() if model_on_disk(bundled_model(p.id, device))), None)
@@ -65,7 +59,7 @@ def _ready_preset(device: torch.device) -> str | None:
 @contextlib.contextmanager
 def _serve(device: torch.device, folder: Path) -> Iterator[Server]:
     """Start the app in a subprocess on a free port (output in folder/app.log); stop it afterwards."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     if _ready_preset(device):
         command, mode = [sys.executable, "app.py"], "bundled presets"
