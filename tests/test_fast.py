@@ -158,7 +158,7 @@ def test_large_image_is_tiled_with_frozen_statistics(net: TransformerNet) -> Non
 )
 def test_bad_images_are_refused(net: TransformerNet, source: object) -> None:
     with pytest.raises(ImageError):
-        stylize(source, net)  # type: ignore[arg-type]
+        stylize(source, net)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 def test_a_folder_is_not_an_image(net: TransformerNet, tmp_path: Path) -> None:

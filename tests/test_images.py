@@ -43,7 +43,7 @@ def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
 def refused(source: object, phrase: str, **kwargs: object) -> str:
     """Load `source`, expect an ImageError containing `phrase`, check it reads as plain language."""
     with pytest.raises(ImageError) as info:
-        load_image(source, **kwargs)  # type: ignore[arg-type]
+        load_image(source, **kwargs)  # type: ignore[arg-type]  # hostile input on purpose
     message = str(info.value)
     assert phrase in message, message
     assert not any(word in message for word in JARGON), message

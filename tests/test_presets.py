@@ -64,7 +64,7 @@ def test_quality_recommendations_are_valid_quality_settings() -> None:
 
 def test_presets_are_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        get_preset("van-gogh").year = 1900  # type: ignore[misc]
+        get_preset("van-gogh").year = 1900  # type: ignore[misc]  # frozen: the assignment must fail
 
 
 def test_unknown_preset_lists_the_known_ids() -> None:
