@@ -7,30 +7,25 @@ the whole image (downscaled to NORM_STATS_SIDE), so tiles share one tone and no 
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from nst.color import transfer_luminance
+from nst.checkpoints import load_network
+from nst.color import oklab_to_rgb, rgb_to_oklab, transfer_luminance
 from nst.device import checked_device, enable_fast_math
-from nst.errors import ModelError, NSTError
-from nst.hub import checkpoint_folders
-from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
-from nst.presets import model_source
+from nst.errors import NSTError
+from nst.images import ImageSource, fit_longest_side, image_to_tensor, load_image, tensor_to_image
 from nst.settings import MODEL_CACHE_SIZE, FastSettings
 from nst.tiling import Progress, count_tiles, run_tiled
-from nst.transformer import TransformerNet, display_path, load_checkpoint, pad_to_multiple
-
-log = logging.getLogger(__name__)
+from nst.transformer import TransformerNet, pad_to_multiple
 
 NORM_STATS_SIDE = 1024  # longest side of the downscaled copy whose norm statistics the tiles share
 CUDA_TILE_SIZE = 4096  # a GPU stylises 4K in one pass (a few GB); tiles there cost more than they save
@@ -68,7 +63,7 @@ def load_model(model_id: str, device: str | torch.device = "auto") -> Transforme
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    net = _prepare(_load_uncached(model_id), target).requires_grad_(False).eval()  # others need not wait
+    net = _prepare(load_network(model_id), target).requires_grad_(False).eval()  # others need not wait
     if target.type == "cuda":
         _warm_up(net, target)
     with _models_lock:
@@ -85,40 +80,9 @@ def clear_model_cache() -> None:
         _models.clear()
 
 
-def _load_uncached(model_id: str) -> TransformerNet:
-    """Load a network from the first source that has a working checkpoint; ModelError naming all failures."""
-    if Path(model_id).is_dir():
-        return load_checkpoint(Path(model_id))
-    source = model_source(model_id)
-    problems: list[str] = []
-    for folder in checkpoint_folders(source.bundled, source.repo_id, source.revision, problems):
-        try:
-            return load_checkpoint(folder)
-        except ModelError as exc:
-            log.warning("%s; trying the next source", exc)
-            problems.append(str(exc))
-    if source.preset is None:
-        what, hint = f"model '{model_id}'", "Check the repo id, or connect to the internet."
-    else:
-        what = f"preset '{model_id}'"
-        hint = (
-            f"Train it with `python training/train_presets.py --presets {source.preset.id} --variants "
-            f"{source.variant} ...` (it ships into {display_path(source.bundled)}/), or connect to the "
-            f"internet to download {source.repo_id}."
-        )
-    raise ModelError(f"No checkpoint for {what}: {_join(problems)}. {hint}")
-
-
-def _join(phrases: list[str]) -> str:
-    """ "a, b, and c" (or "a and b", or "a")."""
-    if len(phrases) <= 2:
-        return " and ".join(phrases)
-    return ", ".join(phrases[:-1]) + ", and " + phrases[-1]
-
-
 def _prepare(net: TransformerNet, device: torch.device) -> TransformerNet:
     """Move `net` (in place) to `device` in channels-last layout: ~20% faster convs on CPU too."""
-    return net.to(device, memory_format=torch.channels_last)
+    return net.to(device).to(memory_format=torch.channels_last)
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
@@ -138,33 +102,6 @@ def _warm_up(net: TransformerNet, device: torch.device) -> None:
 
 
 # --- strength blends ----------------------------------------------------------------------------------
-
-_LINEAR_TO_LMS = torch.tensor(
-    [[0.4122214708, 0.5363325363, 0.0514459929], [0.2119034982, 0.6806995451, 0.1073969566],
-     [0.0883024619, 0.2817188376, 0.6299787005]]
-)  # fmt: skip
-_LMS_TO_OKLAB = torch.tensor(
-    [[0.2104542553, 0.7936177850, -0.0040720145], [1.9779984951, -2.4285922050, 0.4505937099],
-     [0.0259040371, 0.7827717662, -0.8086757660]]
-)  # fmt: skip
-
-
-def _mix(matrix: Tensor, image: Tensor) -> Tensor:
-    """Apply a 3x3 colour matrix to (N,3,H,W)."""
-    return torch.einsum("ij,njhw->nihw", matrix.to(image), image)
-
-
-def rgb_to_oklab(image: Tensor) -> Tensor:
-    """sRGB (N,3,H,W) in [0,1] -> Oklab (Ottosson 2020): perceptually uniform lightness and colour."""
-    linear = torch.where(image <= 0.04045, image / 12.92, ((image + 0.055) / 1.055) ** 2.4)
-    return _mix(_LMS_TO_OKLAB, _mix(_LINEAR_TO_LMS, linear).clamp_min(0.0).pow(1 / 3))
-
-
-def oklab_to_rgb(image: Tensor) -> Tensor:
-    """Inverse of rgb_to_oklab, clamped to [0,1]."""
-    lms = _mix(torch.linalg.inv(_LMS_TO_OKLAB), image).pow(3)
-    linear = _mix(torch.linalg.inv(_LINEAR_TO_LMS), lms).clamp(0.0, 1.0)
-    return torch.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear.pow(1 / 2.4) - 0.055)
 
 
 def _laplacian_pyramid(image: Tensor, levels: int) -> list[Tensor]:
@@ -283,15 +220,14 @@ def run_network(
             align=net.factor,
             progress=progress,
         )
-        tiles = count_tiles(*padded.shape[-2:], tile, overlap, net.factor)
+        tiles = count_tiles(padded.shape[-2], padded.shape[-1], tile, overlap, net.factor)
     return output[..., :height, :width], tiles
 
 
 def _downscale(image: Tensor, longest: int) -> Tensor:
     """`image` shrunk (antialiased) so its longest side is at most `longest`."""
     height, width = image.shape[-2:]
-    scale = longest / max(height, width)
-    if scale >= 1.0:
+    if max(height, width) <= longest:
         return image
-    size = (max(16, round(height * scale)), max(16, round(width * scale)))
+    size = fit_longest_side((height, width), longest, minimum=16)
     return F.interpolate(image, size=size, mode="bilinear", antialias=True)

@@ -3,17 +3,16 @@
 An unreachable Hub must not stall a request: reachability is probed with a short timeout
 (`HUB_PROBE_TIMEOUT_S`) and the answer is remembered for `HUB_PROBE_TTL_S` (one network blip must not leave a
 server offline for good). Downloads run with short timeouts (`HUB_ETAG_TIMEOUT_S`, `HUB_DOWNLOAD_TIMEOUT_S`):
-they happen inside a web request. Checkpoints resolve in order to the bundled folder, the cache, then a
-download (see `checkpoint_folders`).
+they happen inside a web request. Which checkpoint files serve a model id is decided in nst.checkpoints.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
@@ -28,11 +27,9 @@ from huggingface_hub.utils import get_session
 
 from nst.errors import ModelError
 from nst.settings import HUB_DOWNLOAD_TIMEOUT_S, HUB_ETAG_TIMEOUT_S, HUB_PROBE_TIMEOUT_S, HUB_PROBE_TTL_S
-from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 _TRUE = {"1", "true", "yes", "on"}
 
 _reachable: dict[str, tuple[bool, float]] = {}  # endpoint -> (answer of its last probe, monotonic time)
@@ -146,47 +143,24 @@ def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, repo
     return download_file(repo_id, filename, revision=revision, repo_type=repo_type)
 
 
-def checkpoint_folders(
-    bundled: Path | None, repo_id: str | None, revision: str | None, problems: list[str]
-) -> Iterator[Path]:
-    """Checkpoint folders to try, best first: `bundled`, the Hub cache, a fresh download of `repo_id`.
-
-    Lazy: a source is only looked at when the caller asks for the next folder (because the previous one was
-    missing or failed to load). Each source that has nothing appends a short phrase to `problems`.
-    """
-    if bundled is not None:
-        if all((bundled / name).is_file() for name in CHECKPOINT_FILES):
-            yield bundled
-        else:
-            problems.append(f"not bundled in {display_path(bundled)}")
-    if repo_id is None:
-        return
-    cached = [cached_file(repo_id, name, revision=revision) for name in CHECKPOINT_FILES]
-    folders = {path.parent if path else None for path in cached}
-    folder = folders.pop() if len(folders) == 1 else None  # both files, from one snapshot
-    if folder is not None:
-        yield folder
-    else:
-        problems.append("not in the Hugging Face cache")
-    blocker = download_blocker()
-    if blocker is not None:
-        problems.append(blocker)
-        return
-    try:  # re-download when the cached copy was there but failed to load
-        paths = [
-            download_file(repo_id, name, revision=revision, force=folder is not None)
-            for name in CHECKPOINT_FILES
-        ]
-    except ModelError as exc:
-        problems.append(str(exc))
-        return
-    yield paths[0].parent
-
-
 def url_reachable(url: str) -> bool:
     """Whether the server of `url` (any host, e.g. torchvision's downloads) answers: one bounded probe per
     URL and process, remembered like the Hub's own."""
     with _probe_lock:
         if url not in _reachable:
-            _reachable[url] = _probe(url, HUB_PROBE_TIMEOUT_S)
-        return _reachable[url]
+            _reachable[url] = (_probe(url, HUB_PROBE_TIMEOUT_S), time.monotonic())
+        return _reachable[url][0]
+
+
+def put_in_hf_cache(
+    hf_cache: Path, repo_id: str, filename: str, source: Path, commit: str = "0" * 40
+) -> Path:
+    """Copy `source` into the Hugging Face cache folder `hf_cache` as `filename` of `repo_id` at main
+    (refs/main -> `commit`), in the cache's own layout: what a Space's `preload_from_hub` leaves behind."""
+    repo = hf_cache / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    target = repo / "snapshots" / commit / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return target

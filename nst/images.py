@@ -2,6 +2,8 @@
 
 Every refusal is an ImageError with a plain message. Limits are checked on the header, before pixels are
 decoded, so a decompression bomb costs nothing. Nothing user-supplied is ever written to disk.
+
+Over ~350 lines on purpose: every way a picture enters the program is here, next to the checks it must pass.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from nst.settings import DEFAULT_LIMITS, ImageLimits
 
 ImageSource = str | os.PathLike[str] | bytes | bytearray | Image.Image | np.ndarray
 
+# File names treated as pictures when a folder is read (photo folders, datasets, example photos).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 RECIPE_KEY = "nst-recipe"  # PNG text chunk holding the settings that made an output
 
 _NOT_AN_IMAGE = "This file is not an image (or is in a format we cannot read)."
@@ -82,17 +86,22 @@ def load_image(
     return image
 
 
+def fit_longest_side(size: tuple[int, int], longest: int, minimum: int = 1) -> tuple[int, int]:
+    """`size` (either order of sides) scaled so its longest side is `longest`, up or down, keeping the aspect;
+    no side below `minimum`. The one size rule of every resize (pictures here, tensors in nst.fast)."""
+    scale = longest / max(size)
+    return (max(minimum, round(size[0] * scale)), max(minimum, round(size[1] * scale)))
+
+
 def resize_max_side(image: Image.Image, max_side: int) -> Image.Image:
     """RGB copy of `image` shrunk (never enlarged) so its longest side is `max_side`, keeping the aspect."""
     if max_side < 1:
         raise ValueError(f"max_side must be at least 1, got {max_side}")
     rgb = _to_rgb(image)
-    width, height = rgb.size
-    longest = max(width, height)
+    longest = max(rgb.size)
     if longest <= max_side:
         return rgb if rgb is not image else rgb.copy()
-    scale = max_side / longest
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = fit_longest_side(rgb.size, max_side)
     # reducing_gap: shrink by an integer factor first (fast), then LANCZOS; visually identical.
     gap = 3.0 if longest >= 3 * max_side else None
     return rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=gap)

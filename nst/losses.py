@@ -7,6 +7,7 @@ therefore means the same thing at 256 px and at 1024 px.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -69,7 +70,9 @@ class StyleLoss(nn.Module):
         """Target Gram per layer = blend-weighted mean of each style image's Gram matrix."""
         weights = _normalised(blend, len(style_features), "style-blend")
         self.targets = {
-            name: sum(w * gram_matrix(f[name]) for w, f in zip(weights, style_features, strict=True)).detach()
+            name: functools.reduce(
+                torch.add, [w * gram_matrix(f[name]) for w, f in zip(weights, style_features, strict=True)]
+            ).detach()
             for name in self.layers
         }
 

@@ -1,7 +1,8 @@
 """The style presets (styles/presets.toml): paintings, their rights, Hub repos and recommended settings.
 
 A "model id" names one fast network: `<preset>` (standard variant) or `<preset>-cpu`, bundled in
-styles/<model id>/ once trained; any other `org/name` is taken as a Hub repo id.
+styles/<model id>/ once trained; any other `org/name` is taken as a Hub repo id. Which files serve a model id
+is nst.checkpoints' business; this module only knows the registry.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from huggingface_hub.errors import HFValidationError
-from huggingface_hub.utils import validate_repo_id
-
 from nst.errors import ModelError, PresetError
 from nst.hub import fetch_file
 from nst.settings import ENV_STYLES_DIR, HUB_REVISION_PATTERN, STYLES_ROOT, QualitySettings, env_path
@@ -24,7 +22,6 @@ from nst.settings import ENV_STYLES_DIR, HUB_REVISION_PATTERN, STYLES_ROOT, Qual
 REGISTRY_PATH = STYLES_ROOT / "presets.toml"
 VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu"}  # model id = preset id + suffix
 MULTI_MODEL_ID = "presets-multi"  # the multi-style network that blends presets (styles/presets-multi/)
-_CHECKPOINT = ("config.json", "model.safetensors")
 
 
 @dataclass(frozen=True)
@@ -45,18 +42,6 @@ class Preset:
     cpu_repo_id: str
     cpu_revision: str | None
     quality: dict[str, Any]  # recommended QualitySettings overrides
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    """Where one model id's checkpoint may come from (see nst.hub.checkpoint_folders)."""
-
-    model_id: str
-    bundled: Path | None
-    repo_id: str
-    revision: str | None
-    preset: Preset | None
-    variant: str | None
 
 
 @functools.cache
@@ -112,29 +97,10 @@ def bundled_folder(model_id: str) -> Path:
     return STYLES_ROOT / model_id
 
 
-def model_source(model_id: str) -> ModelSource:
-    """Bundled folder, Hub repo and revision of a preset model id or of a Hub repo id ("org/name")."""
-    if "/" in model_id or "\\" in model_id:
-        if model_id.startswith((".", "/", "~")) or model_id.count("/") != 1 or Path(model_id).exists():
-            raise ModelError(f"No checkpoint folder at {model_id} (it needs {', '.join(_CHECKPOINT)}).")
-        try:
-            validate_repo_id(model_id)
-        except HFValidationError:
-            raise ModelError(f"'{model_id}' is neither a checkpoint folder nor a Hub repo id.") from None
-        return ModelSource(model_id, None, model_id, None, None, None)
-    if model_id == MULTI_MODEL_ID:
-        multi = _registry()[2]
-        return ModelSource(
-            model_id, bundled_folder(model_id), multi["repo_id"], multi.get("revision"), None, None
-        )
-    cpu_suffix = VARIANT_SUFFIXES["cpu"]
-    variant = "cpu" if model_id.endswith(cpu_suffix) else "standard"
-    preset = get_preset(model_id.removesuffix(cpu_suffix) if variant == "cpu" else model_id)
-    if variant == "cpu":
-        return ModelSource(
-            model_id, bundled_folder(model_id), preset.cpu_repo_id, preset.cpu_revision, preset, variant
-        )
-    return ModelSource(model_id, bundled_folder(model_id), preset.repo_id, preset.revision, preset, variant)
+def multi_repo() -> tuple[str, str | None]:
+    """The multi-style network's Hub repo and pinned revision."""
+    multi = _registry()[2]
+    return multi["repo_id"], multi.get("revision")
 
 
 def bundled_painting(preset: Preset) -> Path:

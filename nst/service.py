@@ -28,10 +28,11 @@ import torch
 from PIL import Image
 
 import nst
+from nst.checkpoints import CHECKPOINT_FILES, model_source
 from nst.device import pick_device
 from nst.errors import ImageError, NSTError, PresetError
 from nst.fast import FastResult, stylize
-from nst.hub import CHECKPOINT_FILES, cached_file
+from nst.hub import cached_file
 from nst.images import RECIPE_KEY, load_image, resize_max_side
 from nst.metrics import Scorer
 from nst.presets import (
@@ -40,7 +41,6 @@ from nst.presets import (
     get_preset,
     list_presets,
     model_id,
-    model_source,
     style_image_path,
 )
 from nst.quality import QualityEvent, run_quality, validate

@@ -22,6 +22,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import Tensor, nn
 
+from nst.cards import PAPER_URL, REPO_URL
+from nst.cards import TEMPLATE as MODEL_CARD
 from nst.errors import ModelError
 from nst.tensorfiles import check_tensor_file
 
@@ -41,23 +43,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # memory traffic dominates on CPU; 5x5 outer convs. Chosen by timing candidates side by side on 2 cores.
     "cpu": {"channels": [8, 24, 48, 96], "num_res_blocks": 4, "outer_kernel": 5, "depthwise": True},
 }
-
-MODEL_CARD = """---
-{{ card_data }}
----
-
-# {{ title | default("NST Studio fast style network", true) }}
-
-Feed-forward style-transfer network for [NST Studio]({{ repo_url }}): Johnson et al.
-([paper]({{ paper_url }})) with instance normalisation, reflection padding and nearest-upsample + conv
-decoding. Weights are fp16 `model.safetensors`; the architecture is in `config.json`.
-
-- Style: {{ style | default("[More Information Needed]", true) }}
-- Variant: {{ variant | default("[More Information Needed]", true) }}
-- Rights of the style image: {{ rights | default("[More Information Needed]", true) }}
-
-Load with `nst.transformer.TransformerNet.from_pretrained(repo_or_folder)`.
-"""
 
 
 class _NormPass:
@@ -214,8 +199,8 @@ class TransformerNet(
     library_name="nst-studio",
     tags=["style-transfer", "image-to-image"],
     pipeline_tag="image-to-image",
-    paper_url="https://arxiv.org/abs/1603.08155",
-    repo_url="https://github.com/nst-studio/nst-studio",
+    paper_url=PAPER_URL,
+    repo_url=REPO_URL,
     model_card_template=MODEL_CARD,
 ):
     """Image (N,3,H,W) in [0,1] -> stylised image of the same size in (0,1); any H, W >= 16.

@@ -68,7 +68,7 @@ class InputConvention:
         mean, std = triple(lists["mean"], (0.0,) * 3), triple(lists["std"], (1.0,) * 3)
         if len(mean) != 3 or len(std) != 3:
             raise ModelError(f"The loss-network file's mean/std must have 3 values: {text!r}")
-        return cls(order.group(1) == "BGR", float(scale.group(1)), mean, std)  # type: ignore[arg-type]
+        return cls(order.group(1) == "BGR", float(scale.group(1)), mean, std)
 
 
 VGG_MAX_BYTES = 256 * 2**20  # VGG19 features: 40 MB in fp16, 80 MB in fp32
@@ -114,6 +114,10 @@ def _read_weights(path: Path) -> tuple[dict[str, Tensor], InputConvention, dict[
 
 class VGGEncoder(nn.Module):
     """VGG19 features up to `last_layer`; `forward(x, layers)` maps RGB [0,1] images to named activations."""
+
+    channel_order: Tensor  # buffers, registered in __init__
+    mean: Tensor
+    std: Tensor
 
     def __init__(
         self,

@@ -1,139 +1,40 @@
 """Screenshots of the app's three tabs for docs/screenshots/, taken in headless Chromium like a visitor would.
 
-`python scripts/screenshots.py` starts the app (bundled presets, data from ../shared or the NST_* variables)
-on a free port, then: Fast — uploads a photo and waits for the result; Quality — starts a run, waits for a
-few previews, shoots mid-run and stops it; Compare — runs a comparison to its score table. It does this on a
-desktop screen (fast.png, …) and then on a phone, 390×844 with touch (mobile-fast.png, …); `--screens`
-picks one. Chromium is the Debian one (`apt-get install chromium`), driven by Playwright;
-`tests/test_browser.py` reuses the helpers.
+`python -m scripts.screenshots` (from the checkout) starts the app (bundled presets, data from ../shared or
+the NST_* variables) on a free port, then: Fast — uploads a photo and waits for the result; Quality — starts a
+run, waits for a few previews, shoots mid-run and stops it; Compare — runs a comparison to its score table. It
+does this on a desktop screen (fast.png, …) and then on a phone, 390×844 with touch (mobile-fast.png, …);
+`--screens` picks one. Chromium is the Debian one (`apt-get install chromium`), driven by Playwright; the
+helpers live in benchmarks/browser.py (the browser tests use them too).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
-import socket
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-ROOT = Path(__file__).resolve().parent.parent
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-# Screens, as options of Browser.new_page: a laptop, and a common phone (iPhone 12 to 14) held upright.
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def chromium_path() -> str | None:
-    """The system Chromium (Playwright's own browser downloads are not used: they need the internet)."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@contextlib.contextmanager
-def chromium(executable: str, camera: Path | None = None) -> Iterator[Browser]:
-    """A headless Chromium. `browser.new_page(**DESKTOP)` (or PHONE) opens a page in a context of its own (one
-    Gradio session each), so one browser serves both screens at once. With `camera` (a .y4m file), a fake
-    webcam plays it, allowed without asking."""
-    args = CHROMIUM_ARGS + (
-        [] if camera is None else [*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera}"]
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# --- driving the page -------------------------------------------------------------------------------------
-
-
-def open_app(page: Page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector("#fast-photo", timeout=60_000)
-
-
-def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
-
-def press(page: Page, elem_id: str) -> None:
-    """Click a button, or tap it on a touch screen."""
-    button = page.locator(f"#{elem_id}")
-    if page.evaluate("navigator.maxTouchPoints > 0"):
-        button.tap()
-    else:
-        button.click()
-
-
-def upload(page: Page, elem_id: str, path: Path) -> None:
-    """Put a file into an image input, as a visitor choosing it in the file dialog would."""
-    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
-
-
-def image_source(page: Page, elem_id: str) -> str | None:
-    """The src of the picture an image component shows now, or None."""
-    image = page.locator(f"#{elem_id} img")
-    return image.first.get_attribute("src") if image.count() else None
-
-
-def wait_for_image(page: Page, elem_id: str, timeout_s: float, not_src: str | None = None) -> str:
-    """Wait until the component shows a picture (a different one from `not_src`) and return its src."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        src = image_source(page, elem_id)
-        if src and src != not_src:
-            return src
-        page.wait_for_timeout(200)
-    raise TimeoutError(f"#{elem_id} showed no {'new ' if not_src else ''}image within {timeout_s:.0f} s")
-
-
-def wait_for_text(page: Page, elem_id: str, text: str, timeout_s: float) -> None:
-    """Wait until `text` shows (visibly) inside the element."""
-    found = page.locator(f"#{elem_id}").get_by_text(text).filter(visible=True)
-    found.first.wait_for(timeout=timeout_s * 1000)
-
-
-def set_number(page: Page, elem_id: str, value: float) -> None:
-    """Type a value into a slider's number box and confirm it."""
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-    box.blur()
-
+from benchmarks.browser import (
+    DESKTOP,
+    PHONE,
+    chromium,
+    chromium_path,
+    free_port,
+    open_app,
+    open_tab,
+    press,
+    shoot,
+    upload,
+    wait_for_image,
+    wait_for_text,
+)
+from nst.settings import REPO_ROOT
 
 # --- the screenshots --------------------------------------------------------------------------------------
-
-
-def shoot(page: Page, path: Path) -> None:
-    page.wait_for_timeout(500)  # let images finish painting
-    page.screenshot(path=str(path), full_page=True)
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 def fast_tab(page: Page, photo: Path, out: Path, ready: bool, prefix: str = "") -> None:
@@ -178,7 +79,7 @@ SCREENS = {"desktop": (DESKTOP, ""), "phone": (PHONE, "mobile-")}  # name: page 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photo", type=Path, help="photo to use (default: the first example photo)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "screenshots")
     parser.add_argument("--screens", choices=[*SCREENS, "both"], default="both", help="default: both")
     parser.add_argument(
         "--stop-compare-after",
@@ -187,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
         help="stop Compare's quality run this long after its first preview (default: let it finish)",
     )
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))  # `python scripts/screenshots.py` from anywhere
     import app
     from nst.service import Engine, example_photos
     from nst.settings import use_local_data

@@ -1,7 +1,17 @@
-"""Small builders shared by tests: synthetic images and a random-weight VGG encoder."""
+"""Small builders shared by tests: synthetic images, PNG headers, test video clips and a random-weight VGG
+encoder."""
 
 from __future__ import annotations
 
+import io
+import itertools
+import struct
+import zlib
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
 import torch
 from PIL import Image
 
@@ -23,3 +33,106 @@ def random_encoder(last_layer: str = "relu3_1", seed: int = 0) -> VGGEncoder:
     state = random_features(last_layer, seed=seed)
     convention = InputConvention(bgr=False, scale=1.0, mean=(0.5, 0.5, 0.5))
     return VGGEncoder(state, convention, last_layer)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny real PNG whose IHDR says width×height (CRC fixed): costs nothing unless decoded."""
+    buffer = io.BytesIO()
+    Image.new("L", (16, 16), 128).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    assert data[12:16] == b"IHDR"
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+# --- test video clips (PyAV) ------------------------------------------------------------------------------
+
+SAMPLE_RATE = 48_000
+TIME_BASE = Fraction(1, 30)
+STEPS = (1, 2, 1)  # frame durations in TIME_BASE units, repeated: a variable frame rate
+
+
+def pattern(width: int, height: int, index: int) -> np.ndarray:
+    """A frame of diagonal stripes sliding right, with a pure blue square in the top-left corner (to tell the
+    orientation) and per-frame brightness jitter."""
+    x = np.arange(width)[None, :]
+    y = np.arange(height)[:, None]
+    frame = np.zeros((height, width, 3), np.float32)
+    frame[..., 0] = 128 + 100 * np.sin((x + y + 6 * index) / 7.0)
+    frame[..., 1] = 128 + 90 * np.cos((x - 2 * y + 3 * index) / 11.0)
+    frame[..., 2] = 60
+    frame *= 1.0 + 0.08 * np.sin(index * 2.1)  # brightness jitter
+    frame[: height // 4, : width // 4] = (0, 0, 255)
+    return frame.clip(0, 255).astype(np.uint8)
+
+
+def write_clip(
+    path: Path,
+    *,
+    size: tuple[int, int] = (161, 91),
+    frames: int = 10,
+    video_codec: str = "libx264",
+    audio_codec: str | None = "aac",
+    rotation: int = 0,
+    container: str | None = None,
+    fps: int = 30,
+) -> list[float]:
+    """Write a clip and return its frame times in seconds (variable frame rate unless fps != 30)."""
+    width, height = size
+    time_base = TIME_BASE if fps == 30 else Fraction(1, fps)
+    steps = STEPS if fps == 30 else (1,)
+    with av.open(str(path), "w", format=container) as out:
+        video = out.add_stream(video_codec, rate=fps)
+        video.width, video.height = width, height
+        # x264 takes odd sizes in 4:4:4 (what a phone or editor might hand over); VP9 wants 4:2:0
+        video.pix_fmt = "yuv444p" if video_codec == "libx264" and (width % 2 or height % 2) else "yuv420p"
+        video.codec_context.time_base = time_base
+        if video_codec == "libx264":
+            video.options = {"preset": "ultrafast"}
+        if rotation:
+            video.set_display_rotation(rotation)
+        audio = out.add_stream(audio_codec, rate=SAMPLE_RATE, layout="mono") if audio_codec else None
+        times, pts = [], 0
+        for index, step in zip(range(frames), itertools.cycle(steps), strict=False):
+            frame = av.VideoFrame.from_ndarray(pattern(width, height, index), format="rgb24")
+            frame.pts, frame.time_base = pts, time_base
+            times.append(float(pts * time_base))
+            out.mux(video.encode(frame))
+            pts += step
+        out.mux(video.encode(None))
+        if audio is not None:
+            _sine(out, audio, float(pts * time_base))
+    return times
+
+
+def _sine(out: av.container.OutputContainer, audio: av.audio.stream.AudioStream, seconds: float) -> None:
+    """A 440 Hz tone lasting `seconds`."""
+    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    for start in range(0, len(samples), 1024):
+        frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = SAMPLE_RATE, start, Fraction(1, SAMPLE_RATE)
+        out.mux(audio.encode(frame))
+    out.mux(audio.encode(None))
+
+
+def read_frames(path: Path) -> tuple[list[float], list[np.ndarray], int]:
+    """Frame times (s), RGB frames and the rotation flag of the first video stream."""
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+        return (
+            [float(f.time) for f in frames],
+            [f.to_ndarray(format="rgb24") for f in frames],
+            frames[0].rotation,
+        )
+
+
+def audio_seconds(path: Path) -> tuple[str | None, float]:
+    """The first audio stream's codec and total packet duration in seconds."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None, 0.0
+        stream = container.streams.audio[0]
+        total = sum(float(p.duration * p.time_base) for p in container.demux(stream) if p.duration)
+        return stream.codec_context.name, total

@@ -32,8 +32,7 @@ from nst.runs import StopRegistry, format_duration
 from nst.service import Engine, bundled_model
 from nst.serving import NOT_AN_UPLOAD, ClientFiles
 from nst.transformer import build_transformer, save_checkpoint
-from tests.helpers import gradient_image
-from tests.test_images import png_claiming
+from tests.helpers import gradient_image, png_claiming
 
 pytestmark = [
     pytest.mark.usefixtures("vgg_weights", "styles_dir"),

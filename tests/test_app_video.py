@@ -21,7 +21,7 @@ from nst.service import Engine
 from nst.service_video import VIDEO_LIMITS, VideoService
 from nst.settings import VideoSettings
 from nst.transformer import build_transformer, save_checkpoint
-from tests.video_clips import audio_seconds, pattern, read_frames, write_clip
+from tests.helpers import audio_seconds, pattern, read_frames, write_clip
 
 pytestmark = [
     pytest.mark.usefixtures("one_thread"),

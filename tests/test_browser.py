@@ -18,9 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 import app
-from nst.service import Engine
-from nst.transformer import build_transformer, save_checkpoint
-from scripts.screenshots import (
+from benchmarks.browser import (
     DESKTOP,
     PHONE,
     chromium,
@@ -35,6 +33,8 @@ from scripts.screenshots import (
     wait_for_image,
     wait_for_text,
 )
+from nst.service import Engine
+from nst.transformer import build_transformer, save_checkpoint
 from tests.helpers import gradient_image
 
 pytestmark = [

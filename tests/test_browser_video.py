@@ -13,11 +13,20 @@ import pytest
 from playwright.sync_api import Page
 
 import app
+from benchmarks.browser import (
+    DESKTOP,
+    chromium,
+    chromium_path,
+    free_port,
+    live_frames,
+    open_app,
+    start_live,
+    video_tab,
+    write_y4m,
+)
 from nst.service import Engine
 from nst.transformer import build_transformer, save_checkpoint
-from scripts.screenshots import DESKTOP, chromium, chromium_path, free_port, open_app
-from scripts.screenshots_video import live_frames, start_live, video_tab, write_y4m
-from tests.video_clips import pattern, write_clip
+from tests.helpers import pattern, write_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside Gradio's queue
 

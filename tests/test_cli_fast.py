@@ -184,7 +184,7 @@ def test_inputs_whose_names_collide_get_distinct_outputs(tmp_path: Path) -> None
     assert written == [
         "d1-x-jpg_van-gogh.png", "d2-x-jpg_van-gogh.png", "x-png_van-gogh.png", "y_van-gogh.png",
     ]  # fmt: skip
-    assert {read_recipe(out / name)["input"] for name in written} == {"x.jpg", "x.png", "y.jpg"}  # type: ignore[index]
+    assert {read_recipe(out / name)["input"] for name in written} == {"x.jpg", "x.png", "y.jpg"}  # type: ignore[index]  # recipe is present
 
 
 def test_existing_outputs_are_kept_unless_overwrite(

@@ -14,7 +14,7 @@ from nst.cli import main
 from nst.fast import clear_model_cache
 from nst.hub import reset_hub_probe
 from nst.transformer import TransformerNet, save_checkpoint
-from tests.video_clips import audio_seconds, read_frames, write_clip
+from tests.helpers import audio_seconds, read_frames, write_clip
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -1,4 +1,4 @@
-"""scripts/compare_loss_networks.py: two loss networks, one photo, cross-scored rows and a side-by-side image.
+"""benchmarks/loss_networks.py: two loss networks, one photo, cross-scored rows and a side-by-side image.
 
 Thin random networks stand in for the Caffe and torchvision VGG19 (one with each input convention)."""
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from benchmarks.loss_networks import main
 from nst.settings import EXAMPLES_DIR
 from nst.vgg import random_features
 from nst.vgg_weights import write_features
-from scripts.compare_loss_networks import main
 
 THIN = (4, 8, 8, 16, 16)
 

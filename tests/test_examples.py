@@ -1,4 +1,4 @@
-"""The example photos that ship: small, redistributable (rendered by scripts/make_examples.py), documented,
+"""The example photos that ship: small, redistributable (rendered by training/make_examples.py), documented,
 and what the app offers when nothing else is configured."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PIL import Image
 
 from nst.service import example_photos
 from nst.settings import ENV_PHOTOS_DIR, EXAMPLES_DIR
-from scripts.make_examples import SCENES, write_all
+from training.make_examples import SCENES, write_all
 
 SHIPPED = sorted(EXAMPLES_DIR.glob("*.jpg"))
 
@@ -19,7 +19,7 @@ SHIPPED = sorted(EXAMPLES_DIR.glob("*.jpg"))
 def test_four_to_six_small_examples_each_with_its_provenance() -> None:
     assert 4 <= len(SHIPPED) <= 6 and [p.stem for p in SHIPPED] == sorted(SCENES)
     readme = (EXAMPLES_DIR / "README.md").read_text(encoding="utf-8")
-    assert "CC0" in readme and "scripts/make_examples.py" in readme
+    assert "CC0" in readme and "training/make_examples.py" in readme
     for path in SHIPPED:
         assert path.stat().st_size <= 150_000, path
         with Image.open(path) as image:

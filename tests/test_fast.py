@@ -12,9 +12,9 @@ from huggingface_hub import constants
 from PIL import Image
 
 import nst.presets
-from nst.color import rgb_to_yuv
+from nst.color import oklab_to_rgb, rgb_to_oklab, rgb_to_yuv
 from nst.errors import ImageError, ModelError, NSTError, PresetError
-from nst.fast import BLENDS, FastResult, blend_strength, oklab_to_rgb, rgb_to_oklab, stylize
+from nst.fast import BLENDS, FastResult, blend_strength, stylize
 from nst.hub import reset_hub_probe
 from nst.images import image_to_tensor, load_image, tensor_to_image
 from nst.tiling import count_tiles, run_tiled, tile_layout
@@ -158,7 +158,7 @@ def test_large_image_is_tiled_with_frozen_statistics(net: TransformerNet) -> Non
 )
 def test_bad_images_are_refused(net: TransformerNet, source: object) -> None:
     with pytest.raises(ImageError):
-        stylize(source, net)  # type: ignore[arg-type]
+        stylize(source, net)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 def test_a_folder_is_not_an_image(net: TransformerNet, tmp_path: Path) -> None:

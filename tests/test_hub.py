@@ -241,7 +241,7 @@ def test_offline_with_nothing_anywhere_names_the_preset_and_the_fix() -> None:
         "not bundled in",
         "not in the Hugging Face cache",
         "offline",
-        "training/train_presets.py --presets van-gogh --variants standard",
+        "python -m training.train_presets --presets van-gogh --variants standard",
     ):
         assert part in message
     assert "\n" not in message

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import constants
 
+from nst.cards import render_card
 from nst.errors import ModelError, PresetError
 from nst.hub import reset_hub_probe
 from nst.images import load_image
@@ -17,11 +18,9 @@ from nst.presets import (
     get_preset,
     list_presets,
     model_id,
-    model_source,
     style_image_path,
 )
 from nst.settings import ENV_STYLES_DIR, STYLES_ROOT, QualitySettings
-from training.card import render_card
 from training.make_paintings import make_painting
 
 EXPECTED = {
@@ -65,7 +64,7 @@ def test_quality_recommendations_are_valid_quality_settings() -> None:
 
 def test_presets_are_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        get_preset("van-gogh").year = 1900  # type: ignore[misc]
+        get_preset("van-gogh").year = 1900  # type: ignore[misc]  # frozen: the assignment must fail
 
 
 def test_unknown_preset_lists_the_known_ids() -> None:
@@ -81,22 +80,6 @@ def test_model_ids_and_bundled_folders() -> None:
         model_id("hokusai", "gpu")
     with pytest.raises(PresetError):
         model_id("monet")
-
-
-def test_model_sources() -> None:
-    cpu = model_source("kandinsky-cpu")
-    assert (cpu.repo_id, cpu.variant, cpu.bundled) == (
-        "nst-studio/fast-kandinsky-cpu",
-        "cpu",
-        STYLES_ROOT / "kandinsky-cpu",
-    )
-    assert cpu.preset is get_preset("kandinsky")
-    standard = model_source("kandinsky")
-    assert (standard.repo_id, standard.variant) == ("nst-studio/fast-kandinsky", "standard")
-    hub = model_source("someone/fast-thing")
-    assert (hub.repo_id, hub.bundled, hub.preset) == ("someone/fast-thing", None, None)
-    with pytest.raises(PresetError, match="Known presets"):
-        model_source("monet-cpu")
 
 
 def test_style_image_comes_from_the_styles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

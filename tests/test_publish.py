@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from nst.cards import RECORD_FILE
 from nst.settings import STYLES_ROOT
 from nst.transformer import build_transformer, save_checkpoint
 from training import publish as publish_module
-from training.card import RECORD_FILE
 
 UPLOADED = ["README.md", "config.json", "model.safetensors", "sample.png", "style.jpg", "training.json"]
 

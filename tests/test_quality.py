@@ -25,11 +25,11 @@ STYLE = gradient_image(56, 56, seed=2)
 
 def tiny(**overrides: object) -> QualitySettings:
     base: dict[str, object] = {"size": 64, "steps": 6, "preview_every": 3, "device": "cpu"}
-    return QualitySettings(**{**base, **overrides})  # type: ignore[arg-type]
+    return QualitySettings(**{**base, **overrides})  # type: ignore[arg-type]  # overrides of mixed types
 
 
 def run_all(settings: QualitySettings, styles: list | None = None, **kwargs: object) -> list[QualityEvent]:
-    return list(run_quality(CONTENT, styles or [STYLE], settings, **kwargs))  # type: ignore[arg-type]
+    return list(run_quality(CONTENT, styles or [STYLE], settings, **kwargs))  # type: ignore[arg-type]  # kwargs of mixed types
 
 
 def test_events_count_steps_and_carry_previews_and_recipe() -> None:

@@ -1,11 +1,11 @@
-"""scripts/space_check.py: the file set a Space receives serves every tab offline, from a scratch folder."""
+"""benchmarks/space_check.py: the file set a Space receives serves every tab offline, from scratch."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.space_check import check, preloads, space_files
 from nst.settings import REPO_ROOT, SHARED_DIR
-from scripts.space_check import check, preloads, space_files
 
 
 def test_the_file_set_is_the_repository_without_shared_data() -> None:

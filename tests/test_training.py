@@ -63,7 +63,7 @@ def _config(photos: Path, style: Path, out: Path, **overrides: object) -> TrainC
         "threads": 1,
         **overrides,
     }
-    return TrainConfig(style=style, data=photos, out=out, **settings)  # type: ignore[arg-type]
+    return TrainConfig(style=style, data=photos, out=out, **settings)  # type: ignore[arg-type]  # overrides of mixed types
 
 
 def test_tiny_run_learns_and_writes_hub_checkpoints(

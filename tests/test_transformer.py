@@ -88,7 +88,7 @@ def test_unknown_variant_is_refused() -> None:
 @pytest.mark.parametrize("kwargs", [{"channels": []}, {"num_res_blocks": -1}, {"outer_kernel": 4}])
 def test_constructor_validates_its_config(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        TransformerNet(**kwargs)  # type: ignore[arg-type]
+        TransformerNet(**kwargs)  # type: ignore[arg-type]  # bad settings on purpose
 
 
 def test_pad_to_multiple_pads_bottom_right_only() -> None:

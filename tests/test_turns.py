@@ -78,12 +78,12 @@ def test_tiny_runs_cannot_drag_the_estimate_down() -> None:
     settings = engine.quality_settings(size=64, steps=2)
     done = type("Event", (), {"step": 2, "elapsed": 0.01})()
     for _ in range(20):
-        engine._learn_rate(settings, done)  # type: ignore[arg-type]  # the fields _learn_rate reads
+        engine._learn_rate(settings, done)  # a stand-in with the fields _learn_rate reads
     default = nst.service.SECONDS_PER_MEGAPIXEL_STEP["cpu"]
     assert engine._rate == default  # too short to teach anything
     fast = type("Event", (), {"step": 300, "elapsed": 6.0})()
     for _ in range(20):
-        engine._learn_rate(engine.quality_settings(size=256, steps=300), fast)  # type: ignore[arg-type]
+        engine._learn_rate(engine.quality_settings(size=256, steps=300), fast)
     assert engine._rate == pytest.approx(RunPolicy().rate_band[0] * default)  # held at the band's floor
     assert engine.estimate(512, 300) > 500
     with pytest.raises(NSTError, match="Lower the size or the number of steps"):
@@ -114,7 +114,7 @@ def test_client_identity_trusts_only_the_configured_proxies(monkeypatch: pytest.
         (PresetError("Unknown preset 'rembrandt'. Known presets: van-gogh."), "Unknown preset 'rembrandt'."),
         (
             ModelError("No checkpoint for preset 'van-gogh': not bundled in styles/van-gogh. Train it with "
-                       "`python training/train_presets.py --presets van-gogh`"),
+                       "`python -m training.train_presets --presets van-gogh`"),
             "The network for this painting is not available on this server right now.",
         ),
         (

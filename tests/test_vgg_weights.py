@@ -18,10 +18,10 @@ from safetensors import safe_open
 
 import nst.vgg_weights as vw
 from nst.errors import ModelError
+from nst.hub import put_in_hf_cache
 from nst.quality import run_quality
 from nst.settings import TORCHVISION_VGG_FILE, TORCHVISION_VGG_MB, VGG_FILENAME, VGG_REPO_ID, QualitySettings
 from nst.vgg import InputConvention, _read_weights, load_encoder, random_features
-from scripts.space_check import put_in_hf_cache
 from tests.helpers import gradient_image
 
 THIN = (4, 8, 8, 16, 16)  # channels per block: the real layout, a few hundred kB

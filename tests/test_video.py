@@ -17,7 +17,7 @@ from nst.settings import DEFAULT_VIDEO_LIMITS, VideoLimits, VideoSettings
 from nst.temporal import FrameStylizer, colour_cdfs, flicker_ratio, scene_distance, warped_error
 from nst.transformer import TransformerNet
 from nst.video import output_size, probe, stylize_video
-from tests.video_clips import _sine, audio_seconds, pattern, read_frames, write_clip
+from tests.helpers import _sine, audio_seconds, pattern, read_frames, write_clip
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

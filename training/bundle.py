@@ -5,7 +5,7 @@ held-out photos (previews and evaluation) and as many training photos as fit, re
 picked at random across the sub-folders. Point the run at it with NST_VGG_WEIGHTS=OUT/vgg19.safetensors,
 `--data OUT/photos`, `--preview-photos OUT/holdout`.
 
-    python training/bundle.py --vgg ../shared/weights/vgg19-caffe-features.fp16.safetensors \
+    python -m training.bundle --vgg ../shared/weights/vgg19-caffe-features.fp16.safetensors \
         --styles ../shared/styles/van-gogh_starry-night.jpg ... --holdout ../shared/photos \
         --data ../shared/datasets --out .carry --budget-mb 40
 """
@@ -17,9 +17,6 @@ import random
 import shutil
 import sys
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python training/bundle.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nst.errors import ImageError, NSTError
 from nst.images import load_image

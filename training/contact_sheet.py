@@ -10,14 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/contact_sheet.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from PIL import Image, ImageDraw, ImageFont
 
+from nst.checkpoints import model_source
 from nst.fast import stylize
 from nst.images import load_image, save_png
-from nst.presets import bundled_folder, list_presets, model_id, model_source, style_image_path
+from nst.presets import bundled_folder, list_presets, model_id, style_image_path
 from training.data import find_images
 
 BACKGROUND = (255, 255, 255)

@@ -3,7 +3,7 @@
 Keeps the convolutional part (`features.N.weight` / `features.N.bias`; a `vgg.` or `module.` prefix is
 dropped), stores it as fp16 safetensors and records in the metadata how the network expects its input:
 
-    python training/convert_vgg.py vgg19-dcbb9e9d.pth vgg19-torchvision.fp16.safetensors \
+    python -m training.convert_vgg vgg19-dcbb9e9d.pth vgg19-torchvision.fp16.safetensors \
         --input-convention torchvision --source "torchvision.models.vgg19 IMAGENET1K_V1"
 
 `--up-to relu5_1` keeps only the layers a loss up to relu5_1 needs: a smaller file to carry to a GPU box.
@@ -14,9 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python training/convert_vgg.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from torch import Tensor
 

@@ -17,9 +17,8 @@ from torch import Tensor
 from torch.utils.data import Dataset, Sampler
 
 from nst.errors import ImageError, NSTError
-from nst.images import image_to_tensor, load_image
+from nst.images import IMAGE_SUFFIXES, image_to_tensor, load_image
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 CROP_SCALE = (0.5, 1.0)  # crop side as a fraction of the photo's short side
 PROBE_SIDE = 64  # longest side of the check decode (JPEGs decode at 1/8 scale: fast)
 

@@ -26,9 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/evaluate.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import torch
 from torch import nn
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -131,7 +132,7 @@ def lr_at(config: MultiConfig, step: int, start: int) -> float:
     return lr * min(1.0, (since + 1) / config.warmup) if config.warmup else lr
 
 
-def read_state(folder: Path | None) -> dict[str, object] | None:
+def read_state(folder: Path | None) -> dict[str, Any] | None:
     """The state file's contents, or None when there is no state yet."""
     if folder is None or not (folder / STATE_JSON).is_file():
         return None
@@ -195,7 +196,7 @@ def train(
         if list(state.get("presets", [])) != list(config.presets) or state.get("variant") != config.variant:
             raise NSTError(f"{config.state} holds a run of other presets or another variant")
         model.load_state_dict(load_checkpoint(config.state).state_dict(), strict=True)
-        start, elapsed_before = int(state["step"]), float(state["elapsed_s"])  # type: ignore[arg-type]
+        start, elapsed_before = int(state["step"]), float(state["elapsed_s"])
     model = model.to(device).train()
 
     photos = find_images(config.data)

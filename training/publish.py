@@ -4,8 +4,8 @@ The upload holds config.json, model.safetensors, training.json, README.md (model
 metadata and rights note, training settings, evaluation numbers), sample.png (a held-out photo stylised)
 and style.jpg (the preset's painting: the bundled styles/<id>/style.jpg, see nst.presets.style_image_path).
 
-    python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh
-    python training/publish.py styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh \
+    python -m training.publish styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh
+    python -m training.publish styles/van-gogh --repo nst-studio/fast-van-gogh --preset van-gogh \
         --dry-run /tmp/upload
 """
 
@@ -17,18 +17,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/publish.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from huggingface_hub import HfApi
 
+from nst.cards import RECORD_FILE, write_card
 from nst.errors import NSTError
 from nst.fast import stylize
 from nst.images import load_image, save_png
 from nst.presets import get_preset, style_image_path
 from nst.settings import REPO_ROOT
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, load_checkpoint
-from training.card import RECORD_FILE, write_card
 
 SAMPLE_FILE = "sample.png"
 STYLE_FILE = "style.jpg"  # the name nst.presets looks for in a preset's Hub repo (presets.toml)

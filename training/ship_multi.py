@@ -19,11 +19,11 @@ from typing import Any
 
 import torch
 
+from nst.cards import RECORD_FILE, write_card
 from nst.errors import NSTError
 from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset
 from nst.settings import STYLES_ROOT
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, load_checkpoint, save_checkpoint
-from training.card import RECORD_FILE, write_card
 from training.folders import partial_for, swap_in
 from training.multistyle import STATE_JSON
 

@@ -1,6 +1,6 @@
 """Train one fast (feed-forward) style network for one painting: Johnson et al.'s recipe on our VGG19.
 
-    python training/train.py --style ../shared/styles/hokusai_great-wave.jpg --data ../shared/datasets \
+    python -m training.train --style ../shared/styles/hokusai_great-wave.jpg --data ../shared/datasets \
         --steps 2000 --out runs/hokusai
 
 Writes `OUT/previews/step-<n>.png` (held-out photos and their stylisations), `OUT/checkpoint-<n>/` (Hub
@@ -28,9 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/train.py`: make `nst` and `training` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import torch
 import torch.distributed as dist
 from PIL import Image
@@ -39,6 +36,7 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
+from nst.cards import RECORD_FILE, write_card
 from nst.device import checked_device, enable_fast_math, pick_device
 from nst.errors import ImageError, NSTError
 from nst.images import image_to_tensor, load_image, save_png, tensor_to_image
@@ -46,7 +44,6 @@ from nst.losses import PerceptualLoss
 from nst.settings import REPO_ROOT
 from nst.transformer import VARIANTS, TransformerNet, build_transformer, load_checkpoint, save_checkpoint
 from nst.vgg import LAYERS, load_encoder
-from training.card import write_card
 from training.contact_sheet import image_grid
 from training.data import InfiniteSampler, PhotoDataset, find_images
 from training.evaluate import EvalResult, evaluate_fast
@@ -467,7 +464,7 @@ def finish(
         evaluation = evaluate_fast(model, photos, config.style, size=config.eval_size, device=device)
     target = config.out / "model"
     folder = partial_for(target)
-    save_checkpoint(model, folder)
+    folder.mkdir()
     record = {
         "variant": config.variant,
         "style_file": config.style.name,
@@ -476,8 +473,9 @@ def finish(
         "evaluation": {"fast": dataclasses.asdict(evaluation)} if evaluation else {},
         "eval_photos": [p.name for p in photos],
     }
-    (folder / "training.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
-    write_card(folder)
+    (folder / RECORD_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    write_card(folder)  # first: the network's save keeps an existing README.md, so the card is written once
+    save_checkpoint(model, folder)
     return swap_in(folder, target)
 
 

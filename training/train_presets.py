@@ -8,7 +8,7 @@ command is logged to OUT/commands.txt exactly as run, and each finished model is
 styles/<model id>/ with its model card; runs finished by an earlier invocation (OUT/<model id>/model exists)
 are kept, so the script can be restarted.
 
-    python training/train_presets.py --data ../shared/datasets --styles-dir ../shared/styles \
+    python -m training.train_presets --data ../shared/datasets --styles-dir ../shared/styles \
         --out runs/presets --minutes 60 --recipe cpu --init-bundled
 """
 
@@ -21,12 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python training/train_presets.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from nst.cards import RECORD_FILE, write_card
 from nst.presets import bundled_folder, get_preset, list_presets, model_id
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, display_path
-from training.card import RECORD_FILE, write_card
 from training.folders import partial_for, swap_in
 
 # On top of train.py's defaults (Johnson et al.'s content layer relu2_2, style at relu1_1 ... relu4_1, TV 10,
@@ -63,7 +60,8 @@ def train_command(
         **RECIPES[recipe],
         **({"--init": [str(init)]} if init else {}),
     }
-    return [sys.executable, "training/train.py", *(x for key, values in args.items() for x in (key, *values))]
+    flags = (x for key, values in args.items() for x in (key, *values))
+    return [sys.executable, "-m", "training.train", *flags]
 
 
 def ship(run_dir: Path, target: Path, preset_id: str) -> None:

@@ -25,12 +25,11 @@ from nst.cli.progress import ProgressBar
 from nst.device import checked_device
 from nst.errors import ImageError, NSTError, PresetError
 from nst.fast import BLENDS, FastResult, load_model, stylize
-from nst.images import save_png
+from nst.images import IMAGE_SUFFIXES, save_png
 from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES, list_presets, model_id
 from nst.settings import FastSettings
 from nst.transformer import TransformerNet
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 EXIT_REFUSED = 2
 
 

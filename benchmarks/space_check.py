@@ -11,7 +11,7 @@ In a scratch folder, with HF_HUB_OFFLINE=1, no NST_* variable and no ../shared, 
 then with gradio_client: checks every tab's examples are served, runs the Fast example, a Fast request, a
 short Quality run and a Compare run. Exit status 0 when all of it works.
 
-    python -m scripts.space_check [--keep] [--scratch DIR] [--torch-weights vgg19-dcbb9e9d.pth]
+    python -m benchmarks.space_check [--keep] [--scratch DIR] [--torch-weights vgg19-dcbb9e9d.pth]
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ import torch
 from gradio_client import Client, handle_file
 from huggingface_hub import SpaceCard
 
+from benchmarks.browser import free_port
+from nst.checkpoints import model_source
+from nst.hub import put_in_hf_cache
 from nst.images import load_image
-from nst.presets import model_source
 from nst.settings import REPO_ROOT, TORCHVISION_VGG_FILE
 from nst.vgg import random_features
 from nst.vgg_weights import CONVERTED_FILE
-from scripts.screenshots import free_port
 
 START_TIMEOUT_S = 180
 THIN_VGG = (8, 16, 16, 32, 32)  # channels per block of the stand-in loss network
@@ -61,21 +62,10 @@ def preloads(root: Path = REPO_ROOT) -> list[tuple[str, list[str]]]:
     """(repo id, file names) of each `preload_from_hub` line of the README's Space card."""
     card = SpaceCard((root / "README.md").read_text(encoding="utf-8"))
     entries = []
-    for line in card.data.preload_from_hub or []:
+    for line in card.data.get("preload_from_hub") or []:
         repo_id, _, files = line.partition(" ")
         entries.append((repo_id, [name for name in files.split(",") if name]))
     return entries
-
-
-def put_in_hf_cache(hf_cache: Path, repo_id: str, filename: str, source: Path) -> Path:
-    """Place `source` in a Hugging Face cache as `filename` of `repo_id` at main (the cache's own layout)."""
-    repo = hf_cache / f"models--{repo_id.replace('/', '--')}"
-    (repo / "refs").mkdir(parents=True, exist_ok=True)
-    (repo / "refs" / "main").write_text(FAKE_COMMIT)
-    target = repo / "snapshots" / FAKE_COMMIT / filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    return target
 
 
 def publishable(repo_id: str, filename: str, app: Path) -> Path | None:
@@ -101,7 +91,7 @@ def build(scratch: Path, torch_weights: Path | None = None) -> tuple[Path, dict[
             if source is None:
                 missing.append(f"{repo_id}/{filename}")
             else:
-                put_in_hf_cache(hf_home / "hub", repo_id, filename, source)
+                put_in_hf_cache(hf_home / "hub", repo_id, filename, source, FAKE_COMMIT)
     checkpoints = scratch / "torch" / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     if torch_weights is not None:

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from nst.bench import BenchContext, Measurement, peak_rss_bytes
+from benchmarks import BenchContext, Measurement, peak_rss_bytes
+from training.train import Progress, TrainConfig, train
 
 SIZE = 256
 WINDOW_STEPS = {"cuda": 50, "cpu": 3}
@@ -36,7 +37,6 @@ def _pictures(folder: Path, count: int, shape: tuple[int, int]) -> list[Path]:
 
 def run(ctx: BenchContext) -> list[Measurement]:
     """One row per variant: seconds per training image (median over windows), images/s in the notes."""
-    from training.train import Progress, TrainConfig, train  # training/ sits beside nst/ in the repo
 
     kind = ctx.device.type
     rows = []

@@ -1,4 +1,4 @@
-"""`python -m nst.bench SUITE [--device cpu|cuda] [--sizes ...]`: run a suite and append its table."""
+"""`python -m benchmarks SUITE [--device cpu|cuda] [--sizes ...]`: run a suite and append its table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from nst.bench import BenchContext, append_table, render_table
+from benchmarks import BenchContext, append_table, render_table
 from nst.device import enable_fast_math, pick_device
 from nst.settings import BenchSettings
 
@@ -16,7 +16,7 @@ SUITES = ("quality", "fast", "train", "app", "video")
 
 def main(argv: list[str] | None = None) -> int:
     defaults = BenchSettings()
-    parser = argparse.ArgumentParser(prog="python -m nst.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("suite", choices=SUITES)
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument("--sizes", type=int, nargs="+", help="image sizes (longest side) to run")
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(args.device)
     enable_fast_math()
     ctx = BenchContext(device, tuple(args.sizes) if args.sizes else None, args.warmup, args.repeats)
-    suite = importlib.import_module(f"nst.bench.{args.suite}")
+    suite = importlib.import_module(f"benchmarks.{args.suite}")
     text = render_table(args.suite, ctx, suite.run(ctx))
     print(text)
     if not args.dry_run:

@@ -1,37 +1,49 @@
-"""Model cards for trained networks: front matter, the painting and its rights, settings, evaluation."""
+"""The model card of a fast network (README.md beside config.json and model.safetensors): one template.
+
+`TransformerNet.save_pretrained` renders it with what it knows (the variant, if given); `write_card` renders
+it again from the training record (training.json) once a run has finished or a network is published: the
+painting and its rights, the training settings and the evaluation.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huggingface_hub import ModelCard, ModelCardData
 
-from nst.presets import Preset
+if TYPE_CHECKING:  # nst.presets imports nst.hub, which imports nst.transformer, which uses this template
+    from nst.presets import Preset
 
-RECORD_FILE = "training.json"  # written by training/train.py next to the checkpoint
+RECORD_FILE = "training.json"  # written by training (python -m training.train) next to the checkpoint
+PAPER_URL = "https://arxiv.org/abs/1603.08155"
+REPO_URL = "https://github.com/nst-studio/nst-studio"
 LICENSE = "other"  # weights trained by NST Studio; the painting's rights are stated in the card
 
 TEMPLATE = """---
 {{ card_data }}
 ---
 
-# {{ title }}
+# {{ title | default("NST Studio fast style network", true) }}
 
-Feed-forward style-transfer network for NST Studio (Johnson et al., [arXiv:1603.08155](https://arxiv.org/abs/1603.08155),
-with instance normalisation, reflection padding and nearest-upsample + conv decoding), variant
-**{{ variant }}**. Weights: fp16 `model.safetensors`; architecture: `config.json`. Load with
-`nst.transformer.TransformerNet.from_pretrained(...)` or `nst.fast.stylize(image, "<repo or folder>")`.
+Feed-forward style-transfer network for [NST Studio]({{ repo_url }}) (Johnson et al.,
+[paper]({{ paper_url }}), with instance normalisation, reflection padding and nearest-upsample + conv
+decoding).
+
+- Variant: {{ variant | default("not recorded", true) }}
+- Weights: fp16 `model.safetensors`; architecture: `config.json`
+- Load with `nst.transformer.TransformerNet.from_pretrained(...)` or
+  `nst.fast.stylize(image, "<repo or folder>")`
 
 ## Style
-{{ style_section }}
+{{ style_section | default("Not recorded.", true) }}
 
 ## Training
-{{ training_section }}
+{{ training_section | default("Not recorded.", true) }}
 
 ## Evaluation
-{{ evaluation_section }}
+{{ evaluation_section | default("Not evaluated.", true) }}
 """
 
 
@@ -67,7 +79,7 @@ def _evaluation_section(record: dict[str, Any], sample: str | None) -> str:
         return "Not evaluated."
     photos = ", ".join(record.get("eval_photos", [])) or "held-out photos"
     lines = [
-        f"Protocol of `training/evaluate.py` ({photos}; means): content = relative relu4_2 error, "
+        f"Protocol of `python -m training.evaluate` ({photos}; means): content = relative relu4_2 error, "
         "style = relative Gram error relu1_1..relu5_1, total = content + 300 × style.",
         "",
         "| output | content ↓ | style ↓ | total ↓ | SSIM ↑ | s / image |",
@@ -100,6 +112,8 @@ def render_card(
     card = ModelCard.from_template(
         data,
         template_str=TEMPLATE,
+        repo_url=REPO_URL,
+        paper_url=PAPER_URL,
         title=title,
         variant=record.get("variant", "unknown"),
         style_section=_style_section(record, preset, style_image),

@@ -4,8 +4,8 @@ No photograph goes in: each scene is drawn from seeded noise, gradients and shap
 buildings, water with reflections), so the files are ours to give away (CC0, see examples/README.md) and the
 same script and versions make the same pixels. Each is at most 768 px and 150 kB.
 
-    python -m scripts.make_examples            # rewrites examples/*.jpg
-    python -m scripts.make_examples --out DIR
+    python -m training.make_examples            # rewrites examples/*.jpg
+    python -m training.make_examples --out DIR
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ style relu1_1 ... relu5_1, total = content + 300 × style; SSIM to the photo), s
 is not comparable with the other's. Writes photo | network A | network B as one PNG and prints the
 Markdown rows for docs/benchmarks.md.
 
-    python -m scripts.compare_loss_networks \
+    python -m benchmarks.loss_networks \
         --network Caffe=../shared/weights/vgg19-caffe-features.fp16.safetensors \
         --network torchvision=~/.cache/nst-studio/vgg19-dcbb9e9d.features.fp16.safetensors \
         --photo ../shared/photos/tubingen.jpg --preset van-gogh --out docs/loss-networks.png

@@ -9,7 +9,7 @@ import time
 import torch
 from PIL import Image
 
-from nst.bench import BenchContext, Measurement, peak_rss_bytes
+from benchmarks import BenchContext, Measurement, peak_rss_bytes
 from nst.quality import run_quality
 from nst.settings import QualitySettings
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from nst.bench import BenchContext, Measurement, peak_rss_bytes
+from benchmarks import BenchContext, Measurement, peak_rss_bytes
 from nst.fast import load_model
 from nst.images import load_image, resize_max_side
 from nst.presets import list_presets, model_id

@@ -5,7 +5,7 @@ own time (the recipe in the response says how long the engine took); 8 concurren
 requests each (all must succeed; no request should wait much longer than one turn of all the clients at the
 crowd's throughput, its fair share of a first-come-first-served queue) with the server's peak RSS.
 When no fast-mode checkpoint is bundled yet, the app is served with a random-weight network of the same
-architecture (`python -m nst.bench.app --net FOLDER`): the timings do not depend on the weights.
+architecture (`python -m benchmarks.app --net FOLDER`): the timings do not depend on the weights.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,9 @@ import httpx
 import torch
 from gradio_client import Client, handle_file
 
-from nst.bench import BenchContext, Measurement
-from nst.bench.quality import _square
+from benchmarks import BenchContext, Measurement
+from benchmarks.browser import free_port
+from benchmarks.quality import _square
 from nst.presets import list_presets
 from nst.service import Engine, bundled_model, model_on_disk
 from nst.settings import REPO_ROOT
@@ -51,12 +51,6 @@ class Server:
     mode: str  # "bundled presets" or "random-weight network"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _ready_preset(device: torch.device) -> str | None:
     """A preset whose fast network is bundled (or cached) for `device`, or None."""
     return next((p.id for p in list_presets() if model_on_disk(bundled_model(p.id, device))), None)
@@ -65,7 +59,7 @@ def _ready_preset(device: torch.device) -> str | None:
 @contextlib.contextmanager
 def _serve(device: torch.device, folder: Path) -> Iterator[Server]:
     """Start the app in a subprocess on a free port (output in folder/app.log); stop it afterwards."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     if _ready_preset(device):
         command, mode = [sys.executable, "app.py"], "bundled presets"
@@ -73,7 +67,7 @@ def _serve(device: torch.device, folder: Path) -> Iterator[Server]:
         net = save_checkpoint(
             build_transformer("cpu" if device.type == "cpu" else "standard"), folder / "net"
         )
-        command, mode = [sys.executable, "-m", "nst.bench.app", "--net", str(net)], "random-weight network"
+        command, mode = [sys.executable, "-m", "benchmarks.app", "--net", str(net)], "random-weight network"
     with (folder / "app.log").open("wb") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)

