@@ -1,9 +1,10 @@
 """Options declared once: each field of a frozen settings dataclass carries its help, range, command-line flag
 and web label as field metadata (`option(...)`), and everything else is generated from it.
 
-The command lines (nst.cli) call `add_arguments` and `given`, the library's checks call `check`, the web app
-(studio.widgets) builds its widgets from `declared`, and checks a web client's values with `parse`. Adding
-an option to a mode is one `option(...)` field in nst.settings plus the engine code that uses it.
+The command lines (nst.cli) call `add_arguments` and `given_values`, the library's checks call `check`, the
+web app (studio.widgets) builds its widgets from `declared` and checks a web client's values with
+`parse_all`. Adding an option to a mode is one `option(...)` field in nst.settings plus the engine code
+that uses it.
 The idea comes from crowsonkb/style-transfer-pytorch, whose `arg_info` keeps each option's CLI spelling
 beside its default.
 """
@@ -101,16 +102,17 @@ def declared(cls: type) -> dict[str, Declared]:
     return found
 
 
-def parse(item: Declared, value: Any, *, web: bool = False) -> Any:
+def parse(item: Declared, value: Any, *, web: bool = False, what: str | None = None) -> Any:
     """A value given for `item` (by a person, a command line or a web client: hostile until checked) as the
-    setting's type, or an NSTError that says what is allowed. None stays None (= the default)."""
+    setting's type, or an NSTError that says what is allowed, naming it `what` (default: "The <label>").
+    None stays None (= the default)."""
     if value is None:
         return None
-    meta, what = item.option, f"The {item.option.label.lower()}"
+    meta, what = item.option, what or f"The {item.option.label.lower()}"
     if meta.kind == "switch":
         return bool(value)
     if meta.kind == "layers":
-        return layer_list(value, meta.label)
+        return layer_list(value, meta.label if what.startswith("The ") else what)
     if meta.kind == "choice":
         if value not in meta.values():
             raise NSTError(f"{what} must be one of {', '.join(map(str, meta.values()))} (got {value!r}).")
@@ -163,8 +165,9 @@ def _layers_argument(text: str) -> tuple[str, ...]:
 def add_arguments(
     parser: argparse.ArgumentParser, cls: type, defaults: object | None = None, skip: Iterable[str] = ()
 ) -> None:
-    """A flag per declared option of `cls` (dest = the field name). Values default to None, so `given`
-    returns only what the user typed; the help shows `defaults` (an instance) or the declared default."""
+    """A flag per declared option of `cls` (dest = the field name). Values default to None, so
+    `given_values` returns only what the user typed; the help shows `defaults` (an instance) or the declared
+    default."""
     for name, item in declared(cls).items():
         meta = item.option
         if meta.flag == "" or name in skip:
@@ -175,9 +178,13 @@ def add_arguments(
             action = argparse.BooleanOptionalAction if shown else "store_true"
             parser.add_argument(item.flag, dest=name, action=action, default=None, help=text)
             continue
-        kwargs: dict[str, Any] = {"dest": name, "default": None, "help": f"{text} (default: {_shown(shown)})"}
+        if shown is not None:
+            text += f" (default: {_shown(shown)})"
+        metavar = item.flag.lstrip("-").replace("-", "_").upper()
+        kwargs: dict[str, Any] = {"dest": name, "default": None, "help": text, "metavar": metavar}
         if meta.kind == "choice":
             kwargs["choices"] = meta.values()
+            del kwargs["metavar"]
         elif meta.kind == "layers":
             kwargs.update(type=_layers_argument, metavar="LAYER,...")
             kwargs["help"] += f"; from {LAYERS[0]} to {LAYERS[-1]}"
@@ -190,6 +197,11 @@ def _shown(value: Any) -> str:
     return ",".join(value) if isinstance(value, tuple) else str(value)
 
 
-def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
-    """The declared options of `cls` the user gave on the command line, by field name."""
-    return {name: getattr(args, name) for name in declared(cls) if getattr(args, name, None) is not None}
+def given_values(args: argparse.Namespace, cls: type) -> dict[str, Any]:
+    """The declared options of `cls` the user gave on the command line, by field name, each checked
+    against its declaration (a refusal names the flag: "--strength must be between 0 and 1 (got 2).")."""
+    return {
+        name: parse(item, getattr(args, name), what=item.flag)
+        for name, item in declared(cls).items()
+        if getattr(args, name, None) is not None
+    }
