@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from app import build_demo
-from nst.service import Engine
 from nst.transformer import build_transformer, save_checkpoint
+from studio import build_demo
+from studio.engine import Engine
 from tests.helpers import gradient_image
 
 pytestmark = [
