@@ -188,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))  # `python scripts/screenshots.py` from anywhere
-    import app
-    from nst.service import Engine, example_photos
+    import studio as app
     from nst.settings import use_local_data
+    from studio.engine import Engine
+    from studio.models import example_photos
 
     use_local_data()
     os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="nst-examples-"))
