@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-import app
-from nst.service import Engine
+import studio as app
 from nst.transformer import build_transformer, save_checkpoint
 from scripts.screenshots import (
     DESKTOP,
@@ -35,6 +34,7 @@ from scripts.screenshots import (
     wait_for_image,
     wait_for_text,
 )
+from studio.engine import Engine
 from tests.helpers import gradient_image
 
 pytestmark = [

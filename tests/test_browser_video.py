@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-import app
-from nst.service import Engine
+import studio as app
 from nst.transformer import build_transformer, save_checkpoint
 from scripts.screenshots import DESKTOP, chromium, chromium_path, free_port, open_app
 from scripts.screenshots_video import live_frames, start_live, video_tab, write_y4m
+from studio.engine import Engine
 from tests.video_clips import pattern, write_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside Gradio's queue

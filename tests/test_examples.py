@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst.service import example_photos
 from nst.settings import ENV_PHOTOS_DIR, EXAMPLES_DIR
 from scripts.make_examples import SCENES, write_all
+from studio.models import example_photos
 
 SHIPPED = sorted(EXAMPLES_DIR.glob("*.jpg"))
 
