@@ -1,5 +1,6 @@
 """studio.turns, studio.duration, studio.clients and studio.text: the waiting line of long runs, deadlines,
-the banded duration model, client identity and what errors may say (the served behaviour is in tests/test_hostile_clients.py)."""
+the banded duration model, client identity and what errors may say (the served behaviour is in
+tests/test_hostile_clients.py)."""
 
 from __future__ import annotations
 
