@@ -1,10 +1,11 @@
 """The engine behind the web app: one per process, shared by every session, returning plain values.
 
-The three operations have one shape: `op(photo, style, [stop, turn,] **values)`, where `values` are
-the mode's declared options by field name (fast is one short call: no Stop flag, no turn in the line) (nst.settings; hostile until checked against the declarations and
-this hardware's limits). Uploads are decoded only through nst.images. Every GPU call goes through one
-out-of-memory policy (`_shrinking`: free the cache, retry smaller, say so) and the functions of studio.gpu.
-Long runs wait for their turn in a Gate (studio.turns) and run under a deadline.
+The three operations have one shape, `op(photo, style, [stop, turn,] **values)`: `values` are the mode's
+declared options by field name (nst.settings; hostile until checked against the declarations and this
+hardware's limits), and fast, one short call, takes no Stop flag and no turn in the line. Uploads are
+decoded only through nst.images. Every GPU call goes through one out-of-memory policy (`_shrinking`: free
+the cache, retry smaller, say so) and the functions of studio.gpu. Long runs wait for their turn in a Gate
+(studio.turns) and run under a deadline.
 """
 
 from __future__ import annotations
