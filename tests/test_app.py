@@ -40,8 +40,7 @@ from studio.tabs.common import Context
 from studio.tabs.compare import compare_values
 from studio.tabs.fast import FastHandlers
 from studio.tabs.quality import QualityHandlers
-from tests.helpers import gradient_image
-from tests.test_images import png_claiming
+from tests.helpers import gradient_image, png_claiming
 
 pytestmark = [
     pytest.mark.usefixtures("vgg_weights", "styles_dir"),

@@ -7,7 +7,6 @@ import os
 import struct
 import time
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from nst.images import (
     tensor_to_image,
 )
 from nst.settings import ImageLimits
+from tests.helpers import png_claiming
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 JARGON = ("Error", "Exception", "Traceback", "<class", "errno", "NoneType", "PIL")
@@ -58,15 +58,6 @@ def close(pixel: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 12
 def noise(width: int, height: int, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)
     return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny real PNG whose IHDR says width×height (CRC fixed): costs nothing unless decoded."""
-    data = bytearray(encode(Image.new("L", (16, 16), 128), "PNG"))
-    assert data[12:16] == b"IHDR"
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    return bytes(data)
 
 
 # --- orientation, transparency, colour modes -----------------------------------------------------
