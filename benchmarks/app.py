@@ -31,9 +31,10 @@ from benchmarks import BenchContext, Measurement
 from benchmarks.browser import free_port
 from benchmarks.quality import _square
 from nst.presets import list_presets
-from nst.service import Engine, bundled_model, model_on_disk
 from nst.settings import REPO_ROOT
 from nst.transformer import build_transformer, save_checkpoint
+from studio.engine import Engine  # the app's benchmark drives the web app (studio)
+from studio.models import bundled_model, model_on_disk
 
 SIZE = 512  # fast output size of every request (longest side)
 ROUND_TRIPS = 20
@@ -177,7 +178,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
 
 def _serve_with(net: Path) -> None:
     """Serve the app with one checkpoint folder for every preset (what `run` starts without checkpoints)."""
-    import app
+    import studio as app
 
     app.main(Engine(resolve_model=lambda preset_id, device: str(net)))
 

@@ -7,7 +7,6 @@ Closing the generator or setting `stop` ends the run within one step and frees t
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 import time
 from collections.abc import Iterator, Sequence
@@ -19,14 +18,15 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-import nst
 from nst.color import luminance, match_luminance_stats, transfer_luminance
 from nst.device import enable_fast_math, pick_device
 from nst.errors import NSTError
 from nst.images import ImageSource, image_to_tensor, load_image, tensor_to_image
 from nst.losses import PerceptualLoss
-from nst.settings import LEARNING_RATES, QUALITY_SIZE_LIMIT, STYLE_WEIGHT, TV_WEIGHT, QualitySettings
-from nst.vgg import LAYERS, load_encoder
+from nst.options import check
+from nst.recipe import Recipe
+from nst.settings import LEARNING_RATES, STYLE_WEIGHT, TV_WEIGHT, QualitySettings
+from nst.vgg import load_encoder
 
 COARSE_FRACTION = 0.5  # coarse-to-fine: first level's size relative to the final size
 
@@ -54,26 +54,11 @@ class QualityEvent:
 
 
 def validate(settings: QualitySettings, n_styles: int) -> None:
-    """Refuse settings that cannot run, with a message that says what is allowed."""
+    """Refuse settings that cannot run, with a message that says what is allowed: every declared option
+    against its declaration (nst.options), then what ties the settings to the style images."""
     if n_styles < 1:
         raise NSTError("Give at least one style image.")
-    if not 16 <= settings.size <= QUALITY_SIZE_LIMIT:
-        raise NSTError(f"Size must be between 16 and {QUALITY_SIZE_LIMIT} px (got {settings.size}).")
-    if settings.steps < 1:
-        raise NSTError(f"Steps must be at least 1 (got {settings.steps}).")
-    if settings.style_strength < 0 or settings.tv_weight < 0:
-        raise NSTError("Style strength and TV weight cannot be negative.")
-    if settings.optimizer not in LEARNING_RATES:
-        raise NSTError(f"Optimizer must be one of {', '.join(LEARNING_RATES)} (got {settings.optimizer!r}).")
-    if settings.init not in ("content", "noise"):
-        raise NSTError(f"Init must be 'content' or 'noise' (got {settings.init!r}).")
-    if not 0.1 <= settings.style_scale <= 4:
-        raise NSTError(f"Style scale must be between 0.1 and 4 (got {settings.style_scale}).")
-    for name in (*settings.style_layers, *settings.content_layers):
-        if name not in LAYERS:
-            raise NSTError(f"Unknown layer {name!r}; choose from {', '.join(LAYERS)}.")
-    if not settings.style_layers or not settings.content_layers:
-        raise NSTError("Give at least one style layer and one content layer.")
+    check(settings)
     if settings.style_blend is not None and len(settings.style_blend) != n_styles:
         raise NSTError(
             f"Give one blend weight per style image ({n_styles}), got {len(settings.style_blend)}."
@@ -208,7 +193,9 @@ def run_quality(
         final = finish(_upsample(x.detach(), photo_full))  # upsampled if stopped during a coarse level
         elapsed = time.perf_counter() - started
         recipe = _recipe(settings, device, content_image.size, final.size, style_sizes, step, elapsed)
-        recipe["loss_network"] = dict(encoder.identity)  # Caffe and torchvision VGG19 paint differently
+        recipe.details["loss_network"] = dict(
+            encoder.identity
+        )  # Caffe and torchvision VGG19 paint differently
         yield QualityEvent(
             step,
             settings.steps,
@@ -219,7 +206,7 @@ def run_quality(
             done=True,
             stopped=step < settings.steps,
             image=final,
-            recipe=recipe,
+            recipe=recipe.as_dict(),
         )
     finally:
         del x, loss_fn
@@ -235,18 +222,10 @@ def _recipe(
     style_sizes: list[tuple[int, int]],
     steps_done: int,
     seconds: float,
-) -> dict[str, object]:
+) -> Recipe:
     """Everything needed to reproduce (and credit) a result."""
-    return {
-        "mode": "quality",
-        "settings": dataclasses.asdict(settings),
-        "steps_done": steps_done,
-        "content_size": list(content_size),
-        "output_size": list(output_size),
-        "style_sizes": [list(s) for s in style_sizes],
-        "seconds": round(seconds, 3),
-        "device": torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else platform.processor() or "cpu",
-        "versions": {"nst": nst.__version__, "torch": torch.__version__, "python": platform.python_version()},
-    }
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    return Recipe.of(
+        "quality", settings, output_size, seconds, name, steps_done=steps_done,
+        content_size=list(content_size), style_sizes=[list(s) for s in style_sizes],
+    )  # fmt: skip

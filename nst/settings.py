@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nst.options import option
+
 # --- Hugging Face Hub ---------------------------------------------------------------------------
 HUB_ORG = "nst-studio"
 VGG_REPO_ID = f"{HUB_ORG}/vgg19-caffe-features"
@@ -78,27 +80,58 @@ DEFAULT_LIMITS = ImageLimits()
 # --- quality (Gatys et al.) mode -----------------------------------------------------------------
 DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+QUALITY_SIZE_LIMIT = 2048
 
 
 @dataclass(frozen=True)
 class QualitySettings:
-    """One quality-mode run. `size` is the output's longest side; `steps` counts optimiser iterations."""
+    """One quality-mode run. `size` is the output's longest side (the photo is enlarged or shrunk to it);
+    `steps` counts optimiser iterations. The options are declared here once (nst.options): the command line,
+    the checks and the web app's widgets come from these declarations, in this order (the web API's)."""
 
-    size: int = 512
-    steps: int = 300
-    style_strength: float = 1.0  # user-facing: 0 = content only, 1 = recommended, >1 = stronger
-    tv_weight: float = 1.0  # relative total-variation smoothing (0 = off)
-    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    style_strength: float = option(
+        1.0, "style strength (0 = the photo, 1 = recommended, more = stronger)", "Style strength",
+        low=0.0, web=(0.0, 3.0), step=0.1, flag="--strength", api="strength",
+    )  # fmt: skip
+    steps: int = option(300, "optimiser steps (100 on a CPU)", "Steps", low=1, step=10)
+    size: int = option(
+        512, "longest side of the output (256 on a CPU)", "Size", unit="px", low=16, high=QUALITY_SIZE_LIMIT,
+        step=32,
+    )  # fmt: skip
+    preserve_color: bool = option(
+        False, "keep the photo's colours (luminance-only transfer)", "Keep my photo's colours", api="preserve"
+    )
+    style_layers: tuple[str, ...] = option(
+        DEFAULT_STYLE_LAYERS, "loss-network layers whose Gram matrices make the style", "Style layers",
+        kind="layers",
+    )  # fmt: skip
+    content_layers: tuple[str, ...] = option(
+        DEFAULT_CONTENT_LAYERS, "loss-network layers that keep the photo's content", "Content layers",
+        kind="layers",
+    )  # fmt: skip
+    tv_weight: float = option(
+        1.0, "relative total-variation smoothing (0 = off)", "Smoothing", title="Smoothing (TV weight)",
+        low=0.0, web=(0.0, 5.0), step=0.1,
+    )  # fmt: skip
+    optimizer: str = option(
+        "lbfgs", "the optimiser", "Optimiser", choices=(("L-BFGS", "lbfgs"), ("Adam", "adam"))
+    )
+    init: str = option(
+        "content", "what the optimisation starts from", "Starting image", title="Start from",
+        choices=(("Photo", "content"), ("Noise", "noise")),
+    )  # fmt: skip
+    seed: int = option(0, "random seed (noise start, Adam)", "Seed", low=0, high=2**32 - 1)
+    style_scale: float = option(
+        1.0, "style image size relative to the content", "Style scale", low=0.1, high=4.0, web=(0.25, 2.0),
+        step=0.05,
+    )  # fmt: skip
+    coarse_to_fine: bool = option(False, "run at half size first, then refine", "Coarse-to-fine")
+    learning_rate: float | None = option(
+        None, "learning rate (default: the optimiser's own)", "Learning rate", kind="number", low=0.0,
+        flag="--lr", ui=False,
+    )  # fmt: skip
     style_layer_weights: tuple[float, ...] | None = None  # None = equal
-    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
     style_blend: tuple[float, ...] | None = None  # weights of several style images; None = equal
-    optimizer: str = "lbfgs"  # "lbfgs" | "adam"
-    learning_rate: float | None = None  # None = the optimiser's default below
-    init: str = "content"  # "content" | "noise"
-    seed: int = 0
-    style_scale: float = 1.0  # style image's longest side relative to the content's
-    preserve_color: bool = False  # luminance-only transfer: keep the photo's colours
-    coarse_to_fine: bool = False  # run at half size first, upsample, refine at full size
     preview_every: int = 10
     device: str = "auto"
 
@@ -114,18 +147,35 @@ CPU_QUALITY: dict[str, object] = {"size": 256, "steps": 100, "preview_every": 5}
 LEARNING_RATES = {"lbfgs": 1.0, "adam": 0.02}
 STYLE_WEIGHT = 3e2  # base style weight at strength 1 (content weight 1); both terms are relative errors
 TV_WEIGHT = 10.0  # base total-variation weight at tv_weight 1
-QUALITY_SIZE_LIMIT = 2048
 
 # --- fast (feed-forward) mode ----------------------------------------------------------------------
 
 
+BLENDS = (
+    "pyramid",
+    "oklab",
+    "rgb",
+)  # how strength < 1 mixes photo and style (nst.fast); the first is the default
+
+
 @dataclass(frozen=True)
 class FastSettings:
-    """One fast-mode stylisation."""
+    """One fast-mode stylisation. `max_side` shrinks larger inputs (never enlarges)."""
 
-    strength: float = 1.0  # 0 = the photo, 1 = the network's output
-    preserve_color: bool = False
-    max_side: int | None = None  # downsize the input first; None = keep (up to the pixel budget)
+    strength: float = option(
+        1.0, "0 = the photo, 1 = full style", "Style strength", low=0.0, high=1.0, step=0.05
+    )
+    preserve_color: bool = option(
+        False, "keep the photo's colours", "Keep my photo's colours", api="preserve"
+    )
+    max_side: int | None = option(
+        None, "shrink inputs so their longest side is at most this", "Output size", title="Output size",
+        unit="px", kind="whole", low=16, api="size",
+    )  # fmt: skip
+    blend: str = option(
+        BLENDS[0], "how strength < 1 mixes photo and style", "Blend", choices=tuple((b, b) for b in BLENDS),
+        ui=False,
+    )  # fmt: skip
     tile_size: int = 1024  # images larger than this (either side) are processed in tiles
     tile_overlap: int = 64
     device: str = "auto"
@@ -142,6 +192,8 @@ class BenchSettings:
     repeats: int = 5
     output: Path = field(default_factory=lambda: REPO_ROOT / "docs" / "benchmarks.md")
 
+
+MAX_VIDEO_SIDE = 2160  # the largest --max-side accepted
 
 # --- video --------------------------------------------------------------------------------------------
 
@@ -163,11 +215,23 @@ class VideoSettings:
     flow (`flow_blend` = its share, 0 = off); both start afresh at a scene cut (earth mover's distance of the
     colour histograms of consecutive frames at least `scene_cut`, see nst.temporal.scene_distance)."""
 
-    strength: float = 1.0
-    preserve_color: bool = False
-    blend: str = "pyramid"  # see nst.fast.BLENDS
-    max_side: int = 720  # the output's longest side (never enlarged); sides are then made even
-    smoothing: bool = True
+    strength: float = option(
+        1.0, "0 = the video, 1 = full style", "Style strength", low=0.0, high=1.0, step=0.05
+    )
+    preserve_color: bool = option(
+        False, "keep the video's colours", "Keep the video's colours", api="preserve"
+    )
+    max_side: int = option(
+        720, f"longest side of the output in px (never enlarged; at most {MAX_VIDEO_SIDE})", "Output size",
+        title="Output size (longest side)", unit="px", low=16, high=MAX_VIDEO_SIDE, api="size",
+    )  # fmt: skip  # sides are then made even
+    smoothing: bool = option(
+        True, "carry statistics across frames (without: colours may flicker)", "Steady colours",
+        title="Steady colours (no flicker)",
+    )  # fmt: skip
+    blend: str = option(
+        BLENDS[0], "how strength < 1 mixes", "Blend", choices=tuple((b, b) for b in BLENDS), ui=False
+    )
     smoothing_keep: float = 0.8
     flow_blend: float = 0.5  # with smoothing: the previous output's share, carried along the optical flow
     scene_cut: float = 0.075
@@ -176,6 +240,5 @@ class VideoSettings:
     device: str = "auto"
 
 
-MAX_VIDEO_SIDE = 2160  # the largest --max-side accepted
 DEFAULT_VIDEO = VideoSettings()
 DEFAULT_VIDEO_LIMITS = VideoLimits()

@@ -13,7 +13,8 @@ from itertools import product
 import torch
 from torch import Tensor
 
-Progress = Callable[[int, int], None]  # (tiles done, tiles in all)
+TileProgress = Callable[[int, int], None]  # (tiles done, tiles in all): a callback, not training's Progress
+Progress = TileProgress  # the old name, until nst.fast (another branch's file) imports TileProgress
 
 
 def tile_layout(length: int, tile: int, overlap: int, align: int = 1) -> tuple[int, list[int]]:
@@ -66,7 +67,7 @@ def run_tiled(
     tile: int,
     overlap: int,
     align: int = 1,
-    progress: Progress | None = None,
+    progress: TileProgress | None = None,
 ) -> Tensor:
     """fn over (1,C,H,W) `x` in tiles of at most tile x tile (see tile_layout), blended into one float32
     (1,C',H,W) result.

@@ -19,29 +19,10 @@ from safetensors import safe_open
 from torch import Tensor, nn
 
 from nst.errors import ModelError, NSTError
+from nst.layers import LAYERS as LAYERS  # where the library has always named them
+from nst.layers import MODULE_NAMES, VGG19_CONFIG, layer_list
 from nst.tensorfiles import check_tensor_file
 from nst.vgg_weights import resolve_weights  # also this module's way to find the file
-
-# VGG19 configuration: output channels per conv, "M" = 2x2 max-pool (torchvision's layout and indices).
-_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512)
-
-
-def _layer_names() -> tuple[str, ...]:
-    """Names of the modules in torchvision order: conv1_1, relu1_1, ..., pool4, conv5_1, ..., relu5_4."""
-    names: list[str] = []
-    block, index = 1, 1
-    for item in _CONFIG:
-        if item == "M":
-            names.append(f"pool{block}")
-            block, index = block + 1, 1
-        else:
-            names += [f"conv{block}_{index}", f"relu{block}_{index}"]
-            index += 1
-    return tuple(names)
-
-
-MODULE_NAMES = _layer_names()
-LAYERS = tuple(name for name in MODULE_NAMES if name.startswith("relu"))  # the layers a loss may use
 
 
 @dataclass(frozen=True)
@@ -82,7 +63,7 @@ def vgg_shape(name: str) -> tuple[int, ...] | None:
     index = int(match.group(1))
     if not MODULE_NAMES[index].startswith("conv"):
         return None
-    convs = [int(c) for c in _CONFIG if c != "M"]
+    convs = [int(c) for c in VGG19_CONFIG if c != "M"]
     position = [i for i, n in enumerate(MODULE_NAMES) if n.startswith("conv")].index(index)
     out_channels, in_channels = convs[position], (3 if position == 0 else convs[position - 1])
     return (out_channels, in_channels, 3, 3) if match.group(2) == "weight" else (out_channels,)
@@ -128,8 +109,7 @@ class VGGEncoder(nn.Module):
     ) -> None:
         super().__init__()
         self.identity = identity or {"file": "(in memory)", "source": "unknown"}  # named in every recipe
-        if last_layer not in LAYERS:
-            raise NSTError(f"Unknown VGG layer {last_layer!r}; choose from {', '.join(LAYERS)}.")
+        layer_list([last_layer], "VGG layers", noun="VGG layer")
         depth = MODULE_NAMES.index(last_layer) + 1
         convs = [i for i, name in enumerate(MODULE_NAMES[:depth]) if name.startswith("conv")]
         if any(f"features.{i}.weight" not in state for i in convs):
@@ -190,10 +170,7 @@ class VGGEncoder(nn.Module):
 
 def deepest(layers: Iterable[str]) -> str:
     """The layer furthest into the network among `layers`."""
-    layers = list(layers)
-    for name in layers:
-        if name not in LAYERS:
-            raise NSTError(f"Unknown VGG layer {name!r}; choose from {', '.join(LAYERS)}.")
+    layers = layer_list(list(layers), "VGG layers", noun="VGG layer")
     return max(layers, key=MODULE_NAMES.index)
 
 

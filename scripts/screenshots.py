@@ -88,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         help="stop Compare's quality run this long after its first preview (default: let it finish)",
     )
     args = parser.parse_args(argv)
-    import app
-    from nst.service import Engine, example_photos
+    import studio as app
     from nst.settings import use_local_data
+    from studio.engine import Engine
+    from studio.models import example_photos
 
     use_local_data()
     os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="nst-examples-"))

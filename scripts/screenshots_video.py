@@ -32,10 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "screenshots")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count live frames")
     args = parser.parse_args(argv)
-    import app
+    import studio as app
     from benchmarks.video import clip_frames, write_clip
-    from nst.service import Engine
     from nst.settings import use_local_data
+    from studio.engine import Engine
 
     use_local_data()
     executable = chromium_path()

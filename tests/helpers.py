@@ -1,5 +1,5 @@
-"""Small builders shared by tests: synthetic images, PNG headers, test video clips and a random-weight VGG
-encoder."""
+"""Small builders shared by tests: synthetic images, a PNG that claims any size, test video clips and a
+random-weight VGG encoder."""
 
 from __future__ import annotations
 
@@ -28,22 +28,22 @@ def gradient_image(width: int, height: int, seed: int = 0) -> Image.Image:
     return Image.fromarray((pixels * 255).round().byte().numpy())
 
 
-def random_encoder(last_layer: str = "relu3_1", seed: int = 0) -> VGGEncoder:
-    """A VGG-shaped encoder with random weights, for logic tests that must not depend on real weights."""
-    state = random_features(last_layer, seed=seed)
-    convention = InputConvention(bgr=False, scale=1.0, mean=(0.5, 0.5, 0.5))
-    return VGGEncoder(state, convention, last_layer)
-
-
 def png_claiming(width: int, height: int) -> bytes:
     """A tiny real PNG whose IHDR says width×height (CRC fixed): costs nothing unless decoded."""
     buffer = io.BytesIO()
-    Image.new("L", (16, 16), 128).save(buffer, "PNG")
+    Image.new("L", (16, 16), 128).save(buffer, format="PNG")
     data = bytearray(buffer.getvalue())
     assert data[12:16] == b"IHDR"
     data[16:24] = struct.pack(">II", width, height)
     data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
     return bytes(data)
+
+
+def random_encoder(last_layer: str = "relu3_1", seed: int = 0) -> VGGEncoder:
+    """A VGG-shaped encoder with random weights, for logic tests that must not depend on real weights."""
+    state = random_features(last_layer, seed=seed)
+    convention = InputConvention(bgr=False, scale=1.0, mean=(0.5, 0.5, 0.5))
+    return VGGEncoder(state, convention, last_layer)
 
 
 # --- test video clips (PyAV) ------------------------------------------------------------------------------

@@ -24,14 +24,22 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-import app
-import nst.service
+import studio as app
+import studio.gpu
+import studio.limits
+import studio.models
 from nst.errors import NSTError
+from nst.humanize import format_duration
 from nst.images import read_recipe
-from nst.runs import StopRegistry, format_duration
-from nst.service import Engine, bundled_model
-from nst.serving import NOT_AN_UPLOAD, ClientFiles
 from nst.transformer import build_transformer, save_checkpoint
+from studio.clients import NOT_AN_UPLOAD, ClientFiles
+from studio.engine import Engine, Styles
+from studio.models import bundled_model
+from studio.stops import StopRegistry
+from studio.tabs.common import Context
+from studio.tabs.compare import compare_values
+from studio.tabs.fast import FastHandlers
+from studio.tabs.quality import QualityHandlers
 from tests.helpers import gradient_image, png_claiming
 
 pytestmark = [
@@ -88,9 +96,9 @@ def engine(files: dict[str, Path]) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def handlers(engine: Engine, files: dict[str, Path]) -> app.Handlers:
+def handlers(engine: Engine, files: dict[str, Path]) -> Context:
     """Event functions that accept the test's files as uploads (the served app: Gradio's upload folder)."""
-    return app.Handlers(engine, ClientFiles.of([files["net"].parent]))
+    return Context(engine, ClientFiles.of([files["net"].parent]))
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +131,9 @@ def client(server: str, tmp_path: Path) -> Client:
 
 
 def test_fast_returns_image_info_and_recipe_in_the_png(engine: Engine, files: dict[str, Path]) -> None:
-    out = engine.fast(str(files["photo.jpg"]), "hokusai", strength=0.6, preserve_color=True, size=256)
+    out = engine.fast(str(files["photo.jpg"]), "hokusai", strength=0.6, preserve_color=True, max_side=256)
     assert out.image.size == (96, 64)  # never enlarged
-    assert out.recipe["preset"] == "hokusai" and out.recipe["strength"] == 0.6
+    assert out.recipe["preset"] == "hokusai" and out.recipe["settings"]["strength"] == 0.6
     assert "96×64 px" in out.info and " s on CPU" in out.info
     served = gr.processing_utils.save_pil_to_cache(out.image, str(files["net"].parent), format="png")
     assert read_recipe(served) == out.recipe  # the PNG Gradio serves for download carries the recipe
@@ -151,11 +159,11 @@ def test_fast_returns_image_info_and_recipe_in_the_png(engine: Engine, files: di
     ],
 )
 def test_event_functions_answer_refusals_with_plain_messages(
-    handlers: app.Handlers, files: dict[str, Path], photo: str | None, preset: str, size: object, message: str
+    handlers: Context, files: dict[str, Path], photo: str | None, preset: str, size: object, message: str
 ) -> None:
     path = None if photo is None else str(files["net"].parent / photo)
     with pytest.raises(gr.Error) as info:
-        handlers.fast(path, preset, 1.0, False, size)
+        FastHandlers(handlers).fast(path, preset, strength=1.0, preserve=False, size=size)  # API names
     assert message in info.value.message
 
 
@@ -194,10 +202,10 @@ def test_preset_gallery_and_model_choice(
     cards = engine.presets
     assert [card.preset.id for card in cards] == ["van-gogh", "hokusai", "picasso", "kandinsky"]
     assert all(card.painting is not None and card.fast_ready for card in cards)
-    assert engine.thumbnail(cards[0]).size[0] <= nst.service.THUMBNAIL_SIDE  # type: ignore[union-attr]
+    assert engine.thumbnail(cards[0]).size[0] <= studio.limits.THUMBNAIL_SIDE  # type: ignore[union-attr]
     assert cards[1].caption == "Great Wave · Katsushika Hokusai, 1831"
     # The real resolver: the CPU variant on a CPU, else whichever variant is bundled.
-    monkeypatch.setattr(nst.service, "bundled_folder", lambda model: tmp_path / model)
+    monkeypatch.setattr(studio.models, "bundled_folder", lambda model: tmp_path / model)
     save_checkpoint(build_transformer("standard"), tmp_path / "van-gogh")
     assert bundled_model("van-gogh", torch.device("cpu")) == "van-gogh"
     save_checkpoint(build_transformer("cpu"), tmp_path / "van-gogh-cpu")
@@ -212,10 +220,10 @@ def test_the_picasso_rights_note_is_always_visible(engine: Engine) -> None:
     assert len(notes) == 1 and notes[0].visible and "in the public domain in the US only" in notes[0].value
 
 
-def test_quality_defaults_estimate_and_guards(engine: Engine, handlers: app.Handlers) -> None:
+def test_quality_defaults_estimate_and_guards(engine: Engine, handlers: Context) -> None:
     defaults = engine.quality_defaults()
     assert (defaults.size, defaults.steps) == (256, 100)  # the CPU setting (a GPU gets 512 / 300)
-    assert "Expected time: **about" in handlers.expected(256, 100, False)
+    assert "Expected time: **about" in QualityHandlers(handlers).expected(256, 100, False)
     assert engine.estimate(256, 200) > engine.estimate(256, 100) > engine.estimate(128, 100)
     assert engine.estimate(256, 100, coarse_to_fine=True) < engine.estimate(256, 100)
     settings = engine.quality_settings(size=64, steps=40, **SHALLOW)
@@ -240,16 +248,15 @@ def test_quality_defaults_estimate_and_guards(engine: Engine, handlers: app.Hand
 def test_quality_streams_previews_and_stops_keeping_the_latest_image(
     engine: Engine, files: dict[str, Path]
 ) -> None:
-    settings, styles = engine.prepare_quality(("van-gogh", None), size=64, steps=6, **SHALLOW)
+    starry = Styles(("van-gogh", None))
     flag = engine.stops.begin("direct", "quality")
-    updates = list(engine.quality(str(files["photo.jpg"]), styles, settings, flag))
+    updates = list(engine.quality(str(files["photo.jpg"]), starry, flag, size=64, steps=6, **SHALLOW))
     previews = [u.image for u in updates if u.image is not None and not u.event.done]
     assert (
         len(previews) == 5 and updates[-1].event.done
     )  # steps 1-5, then the final image and not updates[-1].event.stopped
     assert read_recipe(updates[-1].image)["mode"] == "quality"  # type: ignore[arg-type,index]
-    settings = engine.quality_settings(size=64, steps=200, **SHALLOW)
-    stream = engine.quality(str(files["photo.jpg"]), styles, settings, flag)
+    stream = engine.quality(str(files["photo.jpg"]), starry, flag, size=64, steps=200, **SHALLOW)
     first = next(stream)
     flag.set()
     last = list(stream)[-1]
@@ -259,13 +266,13 @@ def test_quality_streams_previews_and_stops_keeping_the_latest_image(
 
 def test_two_paintings_blend(engine: Engine, files: dict[str, Path]) -> None:
     settings, styles = engine.prepare_quality(
-        ("van-gogh", None), ("", str(files["photo.jpg"])), 0.25, size=64, steps=2, **SHALLOW
+        Styles(("van-gogh", None), ("", str(files["photo.jpg"])), 0.25), size=64, steps=2, **SHALLOW
     )
     assert len(styles) == 2 and settings.style_blend == (0.75, 0.25)
     with pytest.raises(NSTError, match="Choose a painting"):
-        engine.prepare_quality(("", None), size=64, steps=2)
+        engine.prepare_quality(Styles(("", None)), size=64, steps=2)
     with pytest.raises(NSTError, match="The blend must be between 0 and 1"):
-        engine.prepare_quality(("van-gogh", None), ("hokusai", None), 1.5, size=64, steps=2)
+        engine.prepare_quality(Styles(("van-gogh", None), ("hokusai", None), 1.5), size=64, steps=2)
 
 
 def test_compare_streams_fast_then_quality_then_scores(engine: Engine, files: dict[str, Path]) -> None:
@@ -279,7 +286,7 @@ def test_compare_streams_fast_then_quality_then_scores(engine: Engine, files: di
     assert fast_row.method.startswith("Fast") and quality_row.method.startswith("Quality")
     for row in final.rows:
         assert row.seconds > 0 and row.content >= 0 and row.style >= 0 and -1 <= row.ssim <= 1
-    slider, _, quality, status, table = app.Handlers._compare_values(final)  # what the tab shows
+    slider, _, quality, status, table = compare_values(final)  # what the tab shows
     assert slider == (final.fast, final.quality) and quality is final.quality and "Done: 4 steps" in status
     assert [row[0] for row in table] == [fast_row.method, quality_row.method] and len(table[0]) == 6
 
@@ -287,7 +294,7 @@ def test_compare_streams_fast_then_quality_then_scores(engine: Engine, files: di
 def test_out_of_memory_is_retried_smaller_with_a_note(
     engine: Engine, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_fast, real_quality = nst.service._stylize_on_device, nst.service._quality_on_device
+    real_fast, real_quality = studio.gpu.fast_on_device, studio.gpu.quality_on_device
     failures = {"fast": 1, "quality": 1}
 
     def fast_once(*args: object) -> object:
@@ -302,19 +309,19 @@ def test_out_of_memory_is_retried_smaller_with_a_note(
             raise torch.OutOfMemoryError("CUDA out of memory")
         yield from real_quality(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(nst.service, "_stylize_on_device", fast_once)
-    monkeypatch.setattr(nst.service, "_quality_on_device", quality_once)
+    monkeypatch.setattr(studio.gpu, "fast_on_device", fast_once)
+    monkeypatch.setattr(studio.gpu, "quality_on_device", quality_once)
     photo = tmp_path / "wide.jpg"
     gradient_image(200, 150).save(photo)
-    big = engine.fast(str(photo), "van-gogh", size=256)
+    big = engine.fast(str(photo), "van-gogh", max_side=256)
     assert big.note == "The GPU ran out of memory at 200 px, so this result was made at 140 px."
     assert big.image.size == (140, 105)
     failures["fast"] = 1
     with pytest.raises(NSTError, match="The GPU is out of memory right now"):  # 67 px would be too small
-        engine.fast(str(files["photo.jpg"]), "van-gogh", size=256)
-    settings, styles = engine.prepare_quality(("van-gogh", None), size=192, steps=2, **SHALLOW)
+        engine.fast(str(files["photo.jpg"]), "van-gogh", max_side=256)
     flag = engine.stops.begin("direct", "quality")
-    last = list(engine.quality(str(photo), styles, settings, flag))[-1]
+    starry = Styles(("van-gogh", None))
+    last = list(engine.quality(str(photo), starry, flag, size=192, steps=2, **SHALLOW))[-1]
     engine.stops.end("direct", "quality", flag)
     assert last.note == "The GPU ran out of memory at 192 px, so this result was made at 134 px."
     assert max(last.image.size) == 134  # type: ignore[union-attr]
@@ -333,7 +340,7 @@ def test_stop_reaches_only_its_own_session_and_queued_runs() -> None:
     assert not queued.path.exists() and stops.stop("tab-a") == 0
 
 
-def test_stop_button_and_closing_the_tab_stop_that_tab_only(handlers: app.Handlers) -> None:
+def test_stop_button_and_closing_the_tab_stop_that_tab_only(handlers: Context) -> None:
     stops = handlers.engine.stops
     quality, compare = stops.begin("tab-c", "quality"), stops.begin("tab-c", "compare")
     other = stops.begin("tab-d", "quality")
@@ -352,16 +359,16 @@ def test_stop_button_and_closing_the_tab_stop_that_tab_only(handlers: app.Handle
 def test_gpu_functions_are_plain_off_spaces() -> None:
     """spaces.GPU is a no-op here: the functions stay themselves (generators stay generators)."""
     for fn in (
-        nst.service._stylize_on_device,
-        nst.service._quality_on_device,
-        nst.service._compare_on_device,
+        studio.gpu.fast_on_device,
+        studio.gpu.quality_on_device,
+        studio.gpu.compare_on_device,
     ):
         assert not hasattr(fn, "zerogpu")
-    assert inspect.isgeneratorfunction(nst.service._quality_on_device)
+    assert inspect.isgeneratorfunction(studio.gpu.quality_on_device)
     settings = Engine("cpu").quality_defaults()
-    assert 15 < nst.service._quality_gpu_seconds(None, [], settings, None) < 120  # type: ignore[arg-type]
+    assert 15 < studio.gpu.quality_gpu_seconds(None, [], settings, None) < 120  # type: ignore[arg-type]
     big = Image.new("RGB", (2048, 1536))
-    assert 15 < nst.service._fast_gpu_seconds(big, "van-gogh", 1.0, False, "cuda") < 30
+    assert 15 < studio.gpu.fast_gpu_seconds(big, "van-gogh", 1.0, False, "cuda") < 30
 
 
 # --- the served app, through gradio_client ------------------------------------------------------------

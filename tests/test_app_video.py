@@ -14,13 +14,16 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-import app
-import nst.service_video as service_video
+import studio as app
+import studio.gpu
+import studio.limits
 from nst.errors import NSTError, VideoError
-from nst.service import Engine
-from nst.service_video import VIDEO_LIMITS, VideoService
+from nst.humanize import format_rate
 from nst.settings import VideoSettings
 from nst.transformer import build_transformer, save_checkpoint
+from studio.engine import Engine
+from studio.limits import VIDEO_LIMITS
+from studio.video_service import VideoService
 from tests.helpers import audio_seconds, pattern, read_frames, write_clip
 
 pytestmark = [
@@ -74,7 +77,8 @@ def server(engine: Engine) -> Iterator[str]:
 
 
 def test_video_run_streams_progress_then_the_mp4(service: VideoService, files: dict[str, Path]) -> None:
-    updates = list(service.video(str(files["clip.mp4"]), "hokusai", 0.8, False, 360, True))
+    options = {"strength": 0.8, "preserve_color": False, "max_side": 360, "smoothing": True}
+    updates = list(service.video(str(files["clip.mp4"]), "hokusai", **options))
     assert [u.done for u in updates[:-1]] == list(range(1, 7)) and updates[0].total == 6
     final = updates[-1]
     assert final.output is not None and final.output.is_file() and final.final
@@ -101,7 +105,7 @@ def test_video_refusals(service: VideoService, files: dict[str, Path], name: str
 def test_video_settings_are_checked(service: VideoService, files: dict[str, Path], tmp_path: Path) -> None:
     clip = str(files["clip.mp4"])
     for kwargs, message in [
-        ({"size": 2160}, "must be one of 360, 480, 720"),
+        ({"max_side": 2160}, "must be one of 360, 480, 720"),
         ({"strength": 3}, "between 0 and 1"),
         ({"strength": "lots"}, "must be a number"),
     ]:
@@ -129,7 +133,7 @@ def test_live_frames_per_session(service: VideoService, monkeypatch: pytest.Monk
     with pytest.raises(NSTError, match="already have a live view"):
         service.live(_jpeg(2), "hokusai", "tab-2", "10.0.0.1")  # same visitor, second tab
     service.live(_jpeg(2), "hokusai", "tab-3", "10.0.0.2")  # another visitor is welcome
-    monkeypatch.setitem(service_video.LIVE_SECONDS, "cpu", 0)
+    monkeypatch.setitem(studio.limits.LIVE_SECONDS, "cpu", 0)
     with pytest.raises(NSTError, match="had its 0 s turn"):
         service.live(_jpeg(3), "hokusai", "tab-1", "10.0.0.1")
     service.end_live("tab-1")
@@ -154,20 +158,20 @@ def test_client_video_tab(server: str, files: dict[str, Path], tmp_path: Path) -
         with pytest.raises(Exception, match=message):
             client.predict(bad, "hokusai", 1.0, False, 360, True, api_name="/video")
     again = client.predict(video, "kandinsky", 0.5, True, 360, False, api_name="/video")
-    assert again[2]["preset"] == "kandinsky" and again[2]["smoothing"] is False  # still serving
+    assert again[2]["preset"] == "kandinsky" and again[2]["settings"]["smoothing"] is False  # still serving
 
 
 def test_gpu_functions_are_plain_off_spaces() -> None:
     """spaces.GPU is a no-op here; the reservation of a video run covers the longest clip allowed."""
-    assert not hasattr(service_video._video_on_device, "zerogpu")
-    assert not hasattr(service_video._live_on_device, "zerogpu")
-    assert inspect.isgeneratorfunction(service_video._video_on_device)
-    seconds = service_video._video_gpu_seconds("", "", "", VideoSettings(), VIDEO_LIMITS["cuda"], None)  # type: ignore[arg-type]  # only the limits matter
+    assert not hasattr(studio.gpu.video_on_device, "zerogpu")
+    assert not hasattr(studio.gpu.live_on_device, "zerogpu")
+    assert inspect.isgeneratorfunction(studio.gpu.video_on_device)
+    seconds = studio.gpu.video_gpu_seconds("", "", "", VideoSettings(), VIDEO_LIMITS["cuda"], None)  # type: ignore[arg-type]  # only the limits matter
     assert 60 < seconds <= 300
 
 
 def test_rates_keep_the_digits_that_matter() -> None:
-    assert [service_video.format_rate(r) for r in (24.4, 2.46, 0.042)] == [
+    assert [format_rate(r) for r in (24.4, 2.46, 0.042)] == [
         "24 frames/s",
         "2.5 frames/s",
         "0.04 frames/s",

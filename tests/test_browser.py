@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-import app
+import studio as app
 from benchmarks.browser import (
     DESKTOP,
     PHONE,
@@ -33,8 +33,8 @@ from benchmarks.browser import (
     wait_for_image,
     wait_for_text,
 )
-from nst.service import Engine
 from nst.transformer import build_transformer, save_checkpoint
+from studio.engine import Engine
 from tests.helpers import gradient_image
 
 pytestmark = [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-import app
+import studio as app
 from benchmarks.browser import (
     DESKTOP,
     chromium,
@@ -24,8 +24,8 @@ from benchmarks.browser import (
     video_tab,
     write_y4m,
 )
-from nst.service import Engine
 from nst.transformer import build_transformer, save_checkpoint
+from studio.engine import Engine
 from tests.helpers import pattern, write_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside Gradio's queue

@@ -55,13 +55,13 @@ def test_one_file(photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert str(output) in captured.out and captured.err == ""  # no progress bar for one file
     recipe = read_recipe(output)
     assert recipe is not None
-    assert (recipe["mode"], recipe["preset"], recipe["variant"], recipe["strength"]) == (
+    assert (recipe["mode"], recipe["preset"], recipe["variant"], recipe["settings"]["strength"]) == (
         "fast",
         "van-gogh",
         "standard",
         0.5,
     )
-    assert recipe["size"] == [64, 48] and recipe["seconds"] >= 0 and "torch" in recipe["versions"]
+    assert recipe["output_size"] == [64, 48] and recipe["seconds"] >= 0 and "torch" in recipe["versions"]
 
 
 def test_folder_with_json(photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +71,7 @@ def test_folder_with_json(photos: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0, captured.err
     report = json.loads(captured.out)
     assert [Path(r["output"]).name for r in report["results"]] == ["a_van-gogh.png", "b_van-gogh.png"]
-    assert report["failed"] == [] and all(r["preserve_color"] for r in report["results"])
+    assert report["failed"] == [] and all(r["settings"]["preserve_color"] for r in report["results"])
     assert all(Path(r["output"]).is_file() for r in report["results"])
     assert "[" in captured.err and "2/2" in captured.err  # progress bar on stderr
 
@@ -83,7 +83,7 @@ def test_model_folder_instead_of_a_preset(bundled: Path, photos: Path, tmp_path:
         == 0
     )
     recipe = read_recipe(out / "a_van-gogh.png")
-    assert recipe is not None and recipe["model"] == str(bundled) and recipe["size"] == [24, 32]
+    assert recipe is not None and recipe["model"] == str(bundled) and recipe["output_size"] == [24, 32]
 
 
 def test_a_bad_file_in_a_folder_is_reported_and_skipped(

@@ -110,7 +110,7 @@ def test_missing_file_and_bad_settings_exit_2(
         main(["quality", str(content), "--style", str(style), "-o", str(tmp_path / "o.png"), "--steps", "0"])
         == 2
     )
-    assert "Steps must be at least 1" in capsys.readouterr().err
+    assert "--steps must be at least 1" in capsys.readouterr().err  # the declared range, naming the flag
 
 
 # --- nothing lost (issue 10) -------------------------------------------------------------------------

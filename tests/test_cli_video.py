@@ -41,8 +41,8 @@ def test_clip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     captured = capsys.readouterr()
     assert code == 0, captured.err
     summary = json.loads(captured.out)
-    assert (summary["frames"], summary["size"], summary["audio"]) == (8, [66, 120], "copied aac")
-    assert summary["model"] == "hokusai-cpu" and summary["smoothing"] is True
+    assert (summary["frames"], summary["output_size"], summary["audio"]) == (8, [66, 120], "copied aac")
+    assert summary["model"] == "hokusai-cpu" and summary["settings"]["smoothing"] is True
     out_times, frames, _ = read_frames(target)
     assert out_times == pytest.approx(times, abs=1e-3) and frames[0].shape == (120, 66, 3)
     assert audio_seconds(target) == pytest.approx(audio_seconds(source), abs=1e-3)

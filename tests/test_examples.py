@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst.service import example_photos
 from nst.settings import ENV_PHOTOS_DIR, EXAMPLES_DIR
+from studio.models import example_photos
 from training.make_examples import SCENES, write_all
 
 SHIPPED = sorted(EXAMPLES_DIR.glob("*.jpg"))

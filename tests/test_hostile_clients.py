@@ -21,12 +21,12 @@ import gradio as gr
 import httpx
 import pytest
 
-import app
-from nst.service import Engine
-from nst.serving import NOT_AN_UPLOAD
+import studio as app
 from nst.settings import ImageLimits
 from nst.transformer import build_transformer, save_checkpoint
-from nst.turns import ALREADY_RUNNING, RunPolicy
+from studio.clients import NOT_AN_UPLOAD
+from studio.engine import Engine
+from studio.turns import ALREADY_RUNNING, RunPolicy
 from tests.helpers import gradient_image
 
 pytestmark = [

@@ -20,10 +20,10 @@ PEAK_LIMIT_BYTES = 1.5 * 2**30
 CHILD = """
 import json, re, sys, time
 from pathlib import Path
-from nst.service import Engine
+from studio.engine import Engine
 engine = Engine("cpu", resolve_model=lambda preset, device: sys.argv[2])
 started = time.perf_counter()
-result = engine.fast(sys.argv[1], "van-gogh", size=1024)
+result = engine.fast(sys.argv[1], "van-gogh", max_side=1024)
 peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))
 print(json.dumps({"size": result.image.size, "seconds": time.perf_counter() - started, "peak_kib": peak}))
 """

@@ -98,14 +98,15 @@ def test_preserve_color_keeps_the_photos_chroma() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"size": 8}, "Size must be between"),
-        ({"steps": 0}, "Steps must be at least 1"),
-        ({"optimizer": "sgd"}, "Optimizer must be one of"),
-        ({"init": "zeros"}, "Init must be"),
+        ({"size": 8}, "The size must be a whole number from 16 to 2048 px"),
+        ({"steps": 0}, "The steps must be at least 1"),
+        ({"optimizer": "sgd"}, "The optimiser must be one of lbfgs, adam"),
+        ({"init": "zeros"}, "The starting image must be one of content, noise"),
         ({"style_layers": ("relu9_1",)}, "Unknown layer"),
+        ({"style_layers": ()}, "Give at least one of the style layers"),
         ({"style_blend": (1.0, 2.0)}, "one blend weight per style image"),
-        ({"style_strength": -1.0}, "cannot be negative"),
-        ({"style_scale": 10.0}, "Style scale"),
+        ({"style_strength": -1.0}, "The style strength must be at least 0"),
+        ({"style_scale": 10.0}, "The style scale must be between 0.1 and 4"),
     ],
 )
 def test_bad_settings_are_refused_with_a_message(overrides: dict, message: str) -> None:

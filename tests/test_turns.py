@@ -1,5 +1,6 @@
-"""nst.turns and nst.serving: the waiting line of long runs, deadlines, the banded duration model, client
-identity and what errors may say (the served behaviour is in tests/test_hostile_clients.py)."""
+"""studio.turns, studio.duration, studio.clients and studio.text: the waiting line of long runs, deadlines,
+the banded duration model, client identity and what errors may say (the served behaviour is in
+tests/test_hostile_clients.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import time
 
 import pytest
 
-import nst.service
+import studio.limits
 from nst.errors import ModelError, NSTError, PresetError
-from nst.service import Engine
-from nst.serving import client_keys, public_message
-from nst.turns import ALREADY_RUNNING, LINE_FULL, STOPPED_WAITING, Deadline, Gate, RunPolicy
+from studio.clients import client_keys
+from studio.duration import SECONDS_PER_MEGAPIXEL_STEP
+from studio.engine import Engine
+from studio.text import public_message
+from studio.turns import ALREADY_RUNNING, LINE_FULL, STOPPED_WAITING, Deadline, Gate, RunPolicy
 
 
 def test_one_place_per_owner_and_a_line_of_fixed_length() -> None:
@@ -78,22 +81,24 @@ def test_tiny_runs_cannot_drag_the_estimate_down() -> None:
     settings = engine.quality_settings(size=64, steps=2)
     done = type("Event", (), {"step": 2, "elapsed": 0.01})()
     for _ in range(20):
-        engine._learn_rate(settings, done)  # a stand-in with the fields _learn_rate reads
-    default = nst.service.SECONDS_PER_MEGAPIXEL_STEP["cpu"]
-    assert engine._rate == default  # too short to teach anything
+        engine.durations.learn(settings, done.step, done.elapsed)
+    default = SECONDS_PER_MEGAPIXEL_STEP["cpu"]
+    assert engine.durations.rate == default  # too short to teach anything
     fast = type("Event", (), {"step": 300, "elapsed": 6.0})()
     for _ in range(20):
-        engine._learn_rate(engine.quality_settings(size=256, steps=300), fast)
-    assert engine._rate == pytest.approx(RunPolicy().rate_band[0] * default)  # held at the band's floor
+        engine.durations.learn(engine.quality_settings(size=256, steps=300), fast.step, fast.elapsed)
+    floor = RunPolicy().rate_band[0] * default
+    assert engine.durations.rate == pytest.approx(floor)  # held at the band's floor
     assert engine.estimate(512, 300) > 500
     with pytest.raises(NSTError, match="Lower the size or the number of steps"):
         engine.quality_settings(size=512, steps=300)
 
 
 def test_uploads_outlive_the_longest_wait() -> None:
-    assert nst.service.DELETE_CACHE[1] == nst.service.UPLOAD_LIFETIME_S > nst.service.LONGEST_WAIT_S
-    assert RunPolicy().longest_wait_s() + nst.service.QUEUE_SIZE <= nst.service.LONGEST_WAIT_S
-    assert RunPolicy().waiting + 1 < nst.service.GPU_WORKERS  # extra requests are refused, not queued
+    limits = studio.limits
+    assert limits.DELETE_CACHE[1] == limits.UPLOAD_LIFETIME_S > limits.LONGEST_WAIT_S
+    assert RunPolicy().longest_wait_s() + limits.QUEUE_SIZE <= limits.LONGEST_WAIT_S
+    assert RunPolicy().waiting + 1 < limits.GPU_WORKERS  # extra requests are refused, not queued
 
 
 def test_client_identity_trusts_only_the_configured_proxies(monkeypatch: pytest.MonkeyPatch) -> None:

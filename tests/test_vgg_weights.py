@@ -200,16 +200,16 @@ def test_unreadable_torchvision_file_says_which_file_to_delete(
 def test_the_app_says_so_while_the_loss_network_downloads(
     caches: dict[str, Path], torchvision_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import app
-    import nst.service
+    import studio.engine
+    from studio.text import progress_html
 
-    monkeypatch.setattr(nst.service, "download_pending", lambda: vw.DOWNLOAD_NOTE)
+    monkeypatch.setattr(studio.engine, "download_pending", lambda: vw.DOWNLOAD_NOTE)
     photo = tmp_path / "photo.png"
     gradient_image(64, 48).save(photo)
-    engine = nst.service.Engine("cpu")
-    settings = engine.quality_settings(size=64, steps=2)
-    run = engine.quality(str(photo), [gradient_image(64, 64, seed=2)], settings, engine.stops.begin("s", "q"))
+    engine = studio.engine.Engine("cpu")
+    styles = studio.engine.Styles((None, str(photo)))  # the photo as its own painting: any image will do
+    run = engine.quality(str(photo), styles, engine.stops.begin("s", "q"), size=64, steps=2)
     first = next(run)
     run.close()
     assert first.image is None and first.event.step == 0 and first.note == vw.DOWNLOAD_NOTE
-    assert "Downloading the loss network once: 548 MB" in app._progress_html(first)
+    assert "Downloading the loss network once: 548 MB" in progress_html(first.event, first.note)

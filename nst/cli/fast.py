@@ -16,17 +16,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
-
-import nst
 from nst.blend import PresetMix, mixed_network
 from nst.cli.outputs import check_outputs, distinct_stems, writable_folder
 from nst.cli.progress import ProgressBar
 from nst.device import checked_device
-from nst.errors import ImageError, NSTError, PresetError
-from nst.fast import BLENDS, FastResult, load_model, stylize
+from nst.errors import ImageError, PresetError
+from nst.fast import FastResult, load_model, stylize
 from nst.images import IMAGE_SUFFIXES, save_png
+from nst.options import add_arguments, check, given_values
 from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES, list_presets, model_id
+from nst.recipe import Recipe
 from nst.settings import FastSettings
 from nst.transformer import TransformerNet
 
@@ -49,12 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument(
         "--model", help="a Hub repo id or checkpoint folder to use instead of the preset's network"
     )
-    p.add_argument("--strength", type=float, default=defaults.strength, help="0 = the photo, 1 = full style")
-    p.add_argument(
-        "--blend", choices=BLENDS, default=BLENDS[0], help="how strength < 1 mixes photo and style"
-    )
-    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
-    p.add_argument("--max-side", type=int, help="shrink inputs so their longest side is at most this")
+    add_arguments(p, FastSettings)  # --strength, --preserve-color, --max-side, --blend (nst.settings)
     p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
     p.add_argument("-o", "--output-dir", type=Path, required=True, help="folder for the PNGs (created)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -76,10 +70,8 @@ def add_preset_argument(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Stylise every input; 0 when all were written, 2 when any was refused."""
-    if not 0.0 <= args.strength <= 1.0:
-        raise NSTError(f"--strength must be between 0 and 1, got {args.strength}")
-    if args.max_side is not None and args.max_side < 16:
-        raise NSTError(f"--max-side must be at least 16, got {args.max_side}")
+    settings = FastSettings(**given_values(args, FastSettings), device=args.device)
+    check(settings)
     checked_device(args.device)
     network, name, mix = preset_network(args)
     inputs = collect_inputs(args.inputs)
@@ -96,18 +88,20 @@ def run(args: argparse.Namespace) -> int:
             result = stylize(
                 path,
                 network,
-                strength=args.strength,
-                preserve_color=args.preserve_color,
-                max_side=args.max_side,
-                device=args.device,
-                blend=args.blend,
+                strength=settings.strength,
+                preserve_color=settings.preserve_color,
+                max_side=settings.max_side,
+                device=settings.device,
+                blend=settings.blend,
             )
         except ImageError as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             failed.append({"input": str(path), "error": str(exc)})
         else:
             model = network if isinstance(network, str) else MULTI_MODEL_ID
-            recipe = _recipe(args, model, path, result, mix, None if mix or not args.preset else name)
+            recipe = _recipe(
+                args, settings, model, path, result, mix, None if mix or not args.preset else name
+            )
             save_png(result.image, output, recipe, overwrite=args.overwrite)
             results.append({"input": str(path), "output": str(output), **recipe})
             if not args.json:
@@ -167,6 +161,7 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 
 def _recipe(
     args: argparse.Namespace,
+    settings: FastSettings,
     network: str,
     path: Path,
     result: FastResult,
@@ -174,20 +169,11 @@ def _recipe(
     preset: str | None,
 ) -> dict[str, Any]:
     """What made one output, stored in its PNG and printed with --json."""
-    return {
-        "mode": "fast",
-        "input": path.name,
-        "model": network,
-        "preset": preset,
-        **({"mix": mix.as_recipe()} if mix else {}),
-        "variant": None if args.model else ("standard" if mix else args.variant),
-        "strength": args.strength,
-        "blend": args.blend,
-        "preserve_color": args.preserve_color,
-        "max_side": args.max_side,
-        "device": result.device,
-        "size": list(result.size),
-        "tiles": result.tiles,
-        "seconds": round(result.seconds, 4),
-        "versions": {"nst": nst.__version__, "torch": torch.__version__},
-    }
+    used = {"strength": settings.strength, "preserve_color": settings.preserve_color,
+            "max_side": settings.max_side, "blend": settings.blend}  # fmt: skip
+    recipe = Recipe.of(
+        "fast", used, result.size, result.seconds, result.device, preset=preset, model=network,
+        input=path.name, **({"mix": mix.as_recipe()} if mix else {}),
+        variant=None if args.model else ("standard" if mix else args.variant), tiles=result.tiles,
+    )  # fmt: skip
+    return recipe.as_dict()

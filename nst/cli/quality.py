@@ -11,13 +11,10 @@ from nst.cli.outputs import check_outputs, writable_folder
 from nst.cli.progress import ProgressBar
 from nst.device import checked_device
 from nst.images import save_png
+from nst.options import add_arguments, given_values
 from nst.quality import run_quality, validate
 from nst.settings import QualitySettings
 from nst.vgg_weights import resolve_weights
-
-
-def _layers(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,19 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--style-weights", type=float, nargs="+", help="blend weights, one per --style")
     p.add_argument("-o", "--output", type=Path, required=True, help="output PNG (its folder is created)")
     p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
-    p.add_argument("--size", type=int, help="longest side of the output (default: 512 on GPU, 256 on CPU)")
-    p.add_argument("--steps", type=int, help="optimiser steps (default: 300 on GPU, 40 on CPU)")
-    p.add_argument("--strength", type=float, default=1.0, help="style strength (1 = recommended)")
-    p.add_argument("--tv-weight", type=float, default=1.0, help="relative smoothing (0 = off)")
-    p.add_argument("--style-scale", type=float, default=1.0, help="style image size relative to the content")
-    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
-    p.add_argument("--lr", type=float, help="learning rate (default depends on the optimiser)")
-    p.add_argument("--init", choices=("content", "noise"), default="content")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--style-layers", type=_layers, help="comma-separated, e.g. relu1_1,relu2_1,relu3_1")
-    p.add_argument("--content-layers", type=_layers, help="comma-separated, e.g. relu4_2")
-    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
-    p.add_argument("--coarse-to-fine", action="store_true", help="run at half size first, then refine")
+    add_arguments(p, QualitySettings)  # --size, --steps, --strength, ... as declared in nst.settings
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
     p.add_argument("--json", action="store_true", help="print the recipe as JSON on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -52,24 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def settings_from_args(args: argparse.Namespace) -> QualitySettings:
     """Hardware defaults overridden by whatever the user gave."""
-    given = {
-        "size": args.size,
-        "steps": args.steps,
-        "style_strength": args.strength,
-        "tv_weight": args.tv_weight,
-        "style_scale": args.style_scale,
-        "optimizer": args.optimizer,
-        "learning_rate": args.lr,
-        "init": args.init,
-        "seed": args.seed,
-        "style_layers": args.style_layers,
-        "content_layers": args.content_layers,
-        "preserve_color": args.preserve_color,
-        "coarse_to_fine": args.coarse_to_fine,
+    overrides = {
+        **given_values(args, QualitySettings),
         "device": args.device,
-        "style_blend": tuple(args.style_weights) if args.style_weights else None,
+        **({"style_blend": tuple(args.style_weights)} if args.style_weights else {}),
     }
-    overrides = {k: v for k, v in given.items() if v is not None}
     return QualitySettings.for_device(checked_device(args.device).type, **overrides)
 
 

@@ -14,16 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
-
-import nst
 from nst.cli.fast import add_preset_argument, preset_network
 from nst.cli.progress import ProgressBar
 from nst.errors import NSTError
-from nst.fast import BLENDS
+from nst.humanize import format_duration
+from nst.options import add_arguments, given_values
 from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES
-from nst.runs import format_duration
-from nst.settings import MAX_VIDEO_SIDE, VideoSettings
+from nst.recipe import Recipe
+from nst.settings import VideoSettings
 from nst.video import VideoResult, stylize_video
 
 OUTPUT_SUFFIXES = (".mp4", ".m4v")
@@ -45,20 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add_preset_argument(p)
     p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
     p.add_argument("--model", help="a Hub repo id or checkpoint folder to use instead of the preset's")
-    p.add_argument("--strength", type=float, default=defaults.strength, help="0 = the video, 1 = full style")
-    p.add_argument("--blend", choices=BLENDS, default=defaults.blend, help="how strength < 1 mixes")
-    p.add_argument("--preserve-color", action="store_true", help="keep the video's colours")
-    p.add_argument(
-        "--max-side",
-        type=int,
-        default=defaults.max_side,
-        help=f"longest side of the output in px (never enlarged; at most {MAX_VIDEO_SIDE})",
-    )
-    p.add_argument(
-        "--no-smoothing",
-        action="store_true",
-        help="use each frame's own statistics (colours may flicker from frame to frame)",
-    )
+    add_arguments(p, VideoSettings)  # --strength, --preserve-color, --max-side, --smoothing, --blend
     p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
@@ -75,14 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise NSTError(f"{output} already exists: choose another name or pass --overwrite.")
     if output.exists() and output.resolve() == args.input.resolve():
         raise NSTError("The output would replace the input: choose another name.")
-    settings = VideoSettings(
-        strength=args.strength,
-        preserve_color=args.preserve_color,
-        blend=args.blend,
-        max_side=args.max_side,
-        smoothing=not args.no_smoothing,
-        device=args.device,
-    )
+    settings = VideoSettings(**given_values(args, VideoSettings), device=args.device)
     network, name, mix = preset_network(args)
     output.parent.mkdir(parents=True, exist_ok=True)
     bar = None if args.quiet or args.json else ProgressBar()
@@ -117,23 +95,10 @@ def _summary(
     args: argparse.Namespace, network: str, settings: VideoSettings, result: VideoResult
 ) -> dict[str, Any]:
     """What made the output (printed with --json)."""
-    return {
-        "mode": "video",
-        "input": str(args.input),
-        "output": str(result.output),
-        "model": network,
-        "preset": args.preset,
-        "variant": None if args.model else args.variant,
-        "strength": settings.strength,
-        "blend": settings.blend,
-        "preserve_color": settings.preserve_color,
-        "smoothing": settings.smoothing,
-        "max_side": settings.max_side,
-        "size": list(result.size),
-        "frames": result.frames,
-        "audio": result.audio,
-        "scene_cuts": result.scene_cuts,
-        "seconds": round(result.seconds, 3),
-        "timings": {stage: round(value, 3) for stage, value in result.timings.items()},
-        "versions": {"nst": nst.__version__, "torch": torch.__version__},
-    }
+    recipe = Recipe.of(
+        "video", settings, result.size, result.seconds, settings.device, preset=args.preset, model=network,
+        input=str(args.input), output=str(result.output), variant=None if args.model else args.variant,
+        frames=result.frames, audio=result.audio, scene_cuts=result.scene_cuts,
+        timings={stage: round(value, 3) for stage, value in result.timings.items()},
+    )  # fmt: skip
+    return recipe.as_dict()

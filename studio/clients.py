@@ -1,8 +1,8 @@
-"""Serving policy for values that come from web clients: which files they may name, what ranges their numbers
-may take, who they are (for fair sharing), and what an error may tell them.
+"""Web clients: which files they may name, and who they are (for fair sharing).
 
-A public app is called by scripts as well as by its page, so every value a client sends is hostile until
-checked here. Nothing in this module imports Gradio: the web layer hands over plain values.
+A public app is called by scripts as well as by its page, so every file path a client sends is hostile until
+checked here (numbers and lists are checked against their declarations, nst.options). Nothing in this module
+imports Gradio: the tabs hand over plain values.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import base64
 import binascii
 import logging
 import os
-import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nst.errors import ImageError, ModelError, NSTError, PresetError
+from nst.errors import ImageError
 from nst.settings import ENV_TRUSTED_PROXIES
-from nst.vgg import LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -99,42 +97,6 @@ def decode_data_url(url: str, max_bytes: int) -> bytes:
         raise ImageError("This file is not an image (or is in a format we cannot read).") from None
 
 
-# --- numbers and lists from clients ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """The range a numeric option may take, the same in the UI's slider and on the server."""
-
-    low: float
-    high: float
-
-    def check(self, value: float, what: str) -> float:
-        """`value` when inside the span, else an NSTError saying the span."""
-        if not self.low <= value <= self.high:
-            raise NSTError(f"{what} must be between {self.low:g} and {self.high:g} (got {value:g}).")
-        return value
-
-
-STRENGTH = Span(0.0, 3.0)  # quality style strength
-TV_WEIGHT = Span(0.0, 5.0)
-STYLE_SCALE = Span(0.25, 2.0)
-BLEND = Span(0.0, 1.0)
-FAST_STRENGTH = Span(0.0, 1.0)
-
-
-def layer_list(layers: Any, what: str) -> tuple[str, ...]:
-    """A client's layer list, de-duplicated in order; longer than the network has layers is refused before
-    anything is looked at (a Gram matrix per entry would otherwise be computed)."""
-    if isinstance(layers, str) or not isinstance(layers, Sequence):
-        raise NSTError(f"{what} must be a list of layer names.")
-    if len(layers) > len(LAYERS):
-        raise NSTError(f"Choose at most {len(LAYERS)} {what.lower()} (got {len(layers)}).")
-    if not all(isinstance(name, str) for name in layers):
-        raise NSTError(f"{what} must be a list of layer names.")
-    return tuple(dict.fromkeys(layers))
-
-
 # --- who a client is -----------------------------------------------------------------------------------
 
 
@@ -160,29 +122,3 @@ def client_keys(session: str | None, peer: str | None, forwarded_for: str | None
     if address:
         keys.append(f"address:{address}")
     return tuple(keys)
-
-
-# --- what an error may say -----------------------------------------------------------------------------
-
-# Paths, file names of code or weights, environment variables and commands: for the log, not for visitors.
-_INTERNAL = re.compile(
-    r"(?:^|[\s'\"(`])(?:~|\.{0,2})/\w|\\\w|`|\bpython\b|\bNST_[A-Z_]+|\bHF_[A-Z_]+|\.py\b|\.safetensors\b"
-    r"|\bconfig\.json\b|\btraining/"
-)
-_GENERIC = {
-    ModelError: "The network for this painting is not available on this server right now.",
-    PresetError: "This painting is not available on this server right now.",
-}
-
-
-def public_message(exc: NSTError) -> str:
-    """The message a web visitor sees for `exc`: the library's own when it names no server internals, else
-    a plain sentence (and the details go to the log)."""
-    message = str(exc)
-    if not _INTERNAL.search(message):
-        return message
-    log.warning("refusal shown without its details: %s", message)
-    for kind, text in _GENERIC.items():
-        if isinstance(exc, kind):
-            return text
-    return "The server could not do this right now. Please try again later."

@@ -26,7 +26,7 @@ POLL_S = 0.25  # how often a waiting run looks at its Stop flag
 
 
 class Flag(Protocol):
-    """What a run polls to stop (nst.runs.StopFlag, threading.Event)."""
+    """What a run polls to stop (studio.stops.StopFlag, threading.Event)."""
 
     def set(self) -> None: ...
     def is_set(self) -> bool: ...
