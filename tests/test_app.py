@@ -24,6 +24,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+import nst.checkpoints
 import studio as app
 import studio.gpu
 import studio.limits
@@ -205,7 +206,7 @@ def test_preset_gallery_and_model_choice(
     assert engine.thumbnail(cards[0]).size[0] <= studio.limits.THUMBNAIL_SIDE  # type: ignore[union-attr]
     assert cards[1].caption == "Great Wave · Katsushika Hokusai, 1831"
     # The real resolver: the CPU variant on a CPU, else whichever variant is bundled.
-    monkeypatch.setattr(studio.models, "bundled_folder", lambda model: tmp_path / model)
+    monkeypatch.setattr(nst.checkpoints, "bundled_folder", lambda model: tmp_path / model)
     save_checkpoint(build_transformer("standard"), tmp_path / "van-gogh")
     assert bundled_model("van-gogh", torch.device("cpu")) == "van-gogh"
     save_checkpoint(build_transformer("cpu"), tmp_path / "van-gogh-cpu")
