@@ -49,7 +49,9 @@ class FlowWarper:
     """Backward flow from the current frame to the previous one, with a map of where it can be trusted."""
 
     def __init__(self) -> None:
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._dis = cv2.DISOpticalFlow_create(  # type: ignore[attr-defined]  # not in cv2's stubs
+            cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST
+        )
 
     def motion(
         self, grey: np.ndarray, previous_grey: np.ndarray, size: tuple[int, int], device: torch.device

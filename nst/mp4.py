@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.audio.stream
 import numpy as np
 
 from nst.settings import VideoSettings
@@ -35,7 +36,7 @@ class Mp4Writer:
         self.time_base = video_in.time_base or Fraction(1, 90000)
         self.video.codec_context.time_base = self.time_base
         self.audio_in = source.streams.audio[0] if source.streams.audio else None
-        self.audio_out: av.stream.Stream | None = None
+        self.audio_out: av.audio.stream.AudioStream | None = None
         self.audio = "none"
         self.last_pts: int | None = None
         self.closed = False
@@ -52,8 +53,8 @@ class Mp4Writer:
                     if self.audio_in.codec_context.layout
                     else "stereo"
                 )
-                rate = self.audio_in.codec_context.sample_rate or 48000
-                self.audio_out = self.container.add_stream("aac", rate=rate, layout=layout)
+                sample_rate = self.audio_in.codec_context.sample_rate or 48000
+                self.audio_out = self.container.add_stream("aac", rate=sample_rate, layout=layout)
                 self.audio = f"re-encoded {name} to aac"
 
     def frame(self, pixels: np.ndarray, pts: int | None, index: int) -> None:
@@ -76,6 +77,8 @@ class Mp4Writer:
             self.container.mux(packet)
             return
         for frame in packet.decode():
+            if not isinstance(frame, av.AudioFrame):
+                continue  # the packet came from the audio stream; nothing else decodes from it
             frame.pts = None  # the encoder counts samples itself
             self.container.mux(self.audio_out.encode(frame))
 

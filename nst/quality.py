@@ -163,7 +163,7 @@ def run_quality(
             photo = image_to_tensor(_resize(content_image, longest), device)
             style_side = max(16, round(longest * settings.style_scale))
             style_tensors = [image_to_tensor(_resize(s, style_side), device) for s in style_images]
-            style_sizes = [tuple(t.shape[-1:-3:-1]) for t in style_tensors]
+            style_sizes = [(t.shape[-1], t.shape[-2]) for t in style_tensors]
             if settings.preserve_color:
                 photo_lum = luminance(photo)
                 style_tensors = [

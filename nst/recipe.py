@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from PIL import Image
@@ -60,7 +61,11 @@ class Recipe:
         **details: Any,
     ) -> Recipe:
         """A recipe from a settings dataclass (or a dict of settings) and this run's facts."""
-        values = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else dict(settings)  # type: ignore[arg-type]  # a dataclass instance or a mapping
+        values = (
+            dataclasses.asdict(settings)  # type: ignore[arg-type]  # is_dataclass also admits the class itself
+            if dataclasses.is_dataclass(settings)
+            else dict(cast(Mapping[str, Any], settings))
+        )
         size = None if output_size is None else (int(output_size[0]), int(output_size[1]))
         return cls(mode, values, size, round(seconds, 3), device, preset, model, details)
 

@@ -139,7 +139,7 @@ class QualitySettings:
     def for_device(cls, device_type: str, **overrides: object) -> QualitySettings:
         """Defaults that suit the hardware: GPUs get 512 px / 300 steps, CPUs a run under two minutes."""
         base = CPU_QUALITY if device_type == "cpu" else GPU_QUALITY
-        return cls(**{**base, **overrides})  # type: ignore[arg-type]
+        return cls(**{**base, **overrides})  # type: ignore[arg-type]  # overrides are checked by name and type at the edges
 
 
 GPU_QUALITY: dict[str, object] = {"size": 512, "steps": 300}
@@ -233,7 +233,9 @@ class VideoSettings:
         BLENDS[0], "how strength < 1 mixes", "Blend", choices=tuple((b, b) for b in BLENDS), ui=False
     )
     smoothing_keep: float = 0.8
-    flow_blend: float = 0.5  # with smoothing: the previous output's share, carried along the optical flow
+    # with smoothing: the previous output's share, carried along the optical flow (0.5 left a third more
+    # warping error on a pan; above 0.8 textures soften: docs/benchmarks.md)
+    flow_blend: float = 0.7
     scene_cut: float = 0.075
     crf: int = 20  # H.264 quality (lower = better, larger)
     x264_preset: str = "veryfast"

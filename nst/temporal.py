@@ -96,7 +96,8 @@ class FrameStylizer:
         state, share = self.state, self.settings.flow_blend
         grey = grey_thumbnail(frame)
         if continues and share > 0 and state.grey is not None and state.output is not None:
-            motion = self._warper.motion(grey, state.grey, tuple(frame.shape[-2:]), frame.device)
+            size = (frame.shape[-2], frame.shape[-1])
+            motion = self._warper.motion(grey, state.grey, size, frame.device)
             previous = state.output.to(frame.device).float().div_(255)
             output = blend_along_flow(output, previous, motion, share)
         state.grey = grey
@@ -152,7 +153,7 @@ def warped_error(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) ->
     Flicker that motion does not explain shows up here; plain motion does not."""
     import cv2  # optional: only the benchmarks measure this (opencv-python-headless)
 
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]  # not in cv2's stubs
     errors = []
     for (a, b), (out_a, out_b) in zip(itertools.pairwise(inputs), itertools.pairwise(outputs), strict=True):
         grey_a, grey_b = (cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) for img in (a, b))

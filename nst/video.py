@@ -261,9 +261,11 @@ def _decoded(
                 continue
             decoded = []
             for frame in packet.decode():
+                if not isinstance(frame, av.VideoFrame):
+                    continue  # the packet came from the video stream; nothing else decodes from it
                 if frame.time is not None and frame.time > limits.max_seconds:
                     raise VideoError(f"The video lasts longer than {_clock(limits.max_seconds)}, the limit.")
-                pixels = frame.to_ndarray(
+                pixels: np.ndarray = frame.to_ndarray(
                     width=stored[0], height=stored[1], format="rgb24", interpolation="AREA"
                 )
                 if info.rotation:

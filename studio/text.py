@@ -84,12 +84,20 @@ def progress_html(event: QualityEvent, note: str | None = None, prefix: str = ""
 
 
 class VideoStatus(Protocol):
-    done: int
-    total: int | None
-    fps: float
-    eta: float | None
-    info: str
-    stopped: bool
+    """What the status line reads from a video run's update (read-only, so frozen dataclasses fit)."""
+
+    @property
+    def done(self) -> int: ...
+    @property
+    def total(self) -> int | None: ...
+    @property
+    def fps(self) -> float: ...
+    @property
+    def eta(self) -> float | None: ...
+    @property
+    def info(self) -> str: ...
+    @property
+    def stopped(self) -> bool: ...
 
     @property
     def finished(self) -> bool: ...

@@ -72,8 +72,8 @@ class VideoService:
             "max_side", limits.VIDEO_DEFAULT_SIDE[self.kind] if len(sides) > 1 else sides[0]
         )
         if side not in sides:
-            sides = ", ".join(str(s) for s in sides)
-            raise NSTError(f"The output size must be one of {sides} px here (got {side}).")
+            listed = ", ".join(str(s) for s in sides)
+            raise NSTError(f"The output size must be one of {listed} px here (got {side}).")
         return VideoSettings(**chosen, device=str(self.engine.device))
 
     # --- video files --------------------------------------------------------------------------------------
@@ -142,9 +142,9 @@ class VideoService:
         preset = get_preset(preset_id)
         if frame is None or frame == "":
             raise VideoError(text.NO_CAMERA_FRAME)
-        picture = load_image(frame, max_side=limits.LIVE_SIDE, limits=self.engine.limits)
+        picture = load_image(frame, max_side=limits.LIVE_SIDE[self.kind], limits=self.engine.limits)
         view = self._view(session, client)
-        settings = self.settings((limits.LIVE_SIDE,), **values)
+        settings = self.settings((limits.LIVE_SIDE[self.kind],), **values)
         pixels = np.array(picture, dtype=np.uint8)
         styled, state = gpu.live_on_device(pixels, self.engine.model_for(preset.id), settings, view.state)
         now = time.monotonic()

@@ -203,7 +203,7 @@ def test_preset_gallery_and_model_choice(
     cards = engine.presets
     assert [card.preset.id for card in cards] == ["van-gogh", "hokusai", "picasso", "kandinsky"]
     assert all(card.painting is not None and card.fast_ready for card in cards)
-    assert engine.thumbnail(cards[0]).size[0] <= studio.limits.THUMBNAIL_SIDE  # type: ignore[union-attr]
+    assert engine.thumbnail(cards[0]).size[0] <= studio.limits.THUMBNAIL_SIDE  # type: ignore[union-attr]  # every preset has a painting here
     assert cards[1].caption == "Great Wave · Katsushika Hokusai, 1831"
     # The real resolver: the CPU variant on a CPU, else whichever variant is bundled.
     monkeypatch.setattr(nst.checkpoints, "bundled_folder", lambda model: tmp_path / model)
@@ -256,7 +256,7 @@ def test_quality_streams_previews_and_stops_keeping_the_latest_image(
     assert (
         len(previews) == 5 and updates[-1].event.done
     )  # steps 1-5, then the final image and not updates[-1].event.stopped
-    assert read_recipe(updates[-1].image)["mode"] == "quality"  # type: ignore[arg-type,index]
+    assert read_recipe(updates[-1].image)["mode"] == "quality"  # type: ignore[arg-type,index]  # the final update carries an image
     stream = engine.quality(str(files["photo.jpg"]), starry, flag, size=64, steps=200, **SHALLOW)
     first = next(stream)
     flag.set()
@@ -302,13 +302,13 @@ def test_out_of_memory_is_retried_smaller_with_a_note(
         if failures["fast"]:
             failures["fast"] -= 1
             raise torch.OutOfMemoryError("CUDA out of memory")
-        return real_fast(*args)  # type: ignore[arg-type]
+        return real_fast(*args)  # type: ignore[arg-type]  # the wrapper passes its arguments through
 
     def quality_once(*args: object) -> Iterator[object]:
         if failures["quality"]:
             failures["quality"] -= 1
             raise torch.OutOfMemoryError("CUDA out of memory")
-        yield from real_quality(*args)  # type: ignore[arg-type]
+        yield from real_quality(*args)  # type: ignore[arg-type]  # the wrapper passes its arguments through
 
     monkeypatch.setattr(studio.gpu, "fast_on_device", fast_once)
     monkeypatch.setattr(studio.gpu, "quality_on_device", quality_once)
@@ -325,7 +325,7 @@ def test_out_of_memory_is_retried_smaller_with_a_note(
     last = list(engine.quality(str(photo), starry, flag, size=192, steps=2, **SHALLOW))[-1]
     engine.stops.end("direct", "quality", flag)
     assert last.note == "The GPU ran out of memory at 192 px, so this result was made at 134 px."
-    assert max(last.image.size) == 134  # type: ignore[union-attr]
+    assert max(last.image.size) == 134  # type: ignore[union-attr]  # the last update carries an image
 
 
 def test_stop_reaches_only_its_own_session_and_queued_runs() -> None:
@@ -367,7 +367,7 @@ def test_gpu_functions_are_plain_off_spaces() -> None:
         assert not hasattr(fn, "zerogpu")
     assert inspect.isgeneratorfunction(studio.gpu.quality_on_device)
     settings = Engine("cpu").quality_defaults()
-    assert 15 < studio.gpu.quality_gpu_seconds(None, [], settings, None) < 120  # type: ignore[arg-type]
+    assert 15 < studio.gpu.quality_gpu_seconds(None, [], settings, None) < 120  # type: ignore[arg-type]  # the estimate ignores the photo
     big = Image.new("RGB", (2048, 1536))
     assert 15 < studio.gpu.fast_gpu_seconds(big, "van-gogh", 1.0, False, "cuda") < 30
 
@@ -400,7 +400,7 @@ def test_client_quality_streams_distinct_previews(client: Client, files: dict[st
     previews = {digest(image) for image, _, _ in outputs[:-1] if image}
     assert len(previews) >= 4, f"only {len(previews)} distinct previews in {len(outputs)} outputs"
     assert "Done: 10 steps" in final_status and recipe["steps_done"] == 10
-    assert read_recipe(final_image)["mode"] == "quality"  # type: ignore[index]
+    assert read_recipe(final_image)["mode"] == "quality"  # type: ignore[index]  # a quality PNG has a recipe
 
 
 def test_client_stop_ends_the_run_early_and_only_for_its_session(

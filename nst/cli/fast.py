@@ -32,7 +32,7 @@ from nst.transformer import TransformerNet
 EXIT_REFUSED = 2
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `fast` subcommand."""
     defaults = FastSettings()
     p = subparsers.add_parser(

@@ -17,7 +17,7 @@ from nst.settings import QualitySettings
 from nst.vgg_weights import resolve_weights
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "quality",
         help="Gatys et al. optimisation (slow, best quality)",

@@ -28,7 +28,7 @@ OUTPUT_SUFFIXES = (".mp4", ".m4v")
 REDRAW_S = 0.25  # the progress bar is redrawn at most this often (and at the end)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private type
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `video` subcommand."""
     defaults = VideoSettings()
     p = subparsers.add_parser(

@@ -120,7 +120,7 @@ def fast_tab(ctx: Context, photos: Sequence[Path]) -> None:
             info.render()
             with gr.Accordion("Recipe (also inside the downloaded PNG)", open=False):
                 recipe.render()
-    fast = {
+    fast: dict[str, Any] = {
         "concurrency_id": FAST_QUEUE,
         "concurrency_limit": FAST_CONCURRENCY[kind],
         "preprocess": False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from gradio.blocks import Block
 
 from nst.settings import VideoSettings
 from studio.limits import LIVE_CONCURRENCY, LIVE_EVERY_S, LIVE_QUEUE, LIVE_SECONDS
@@ -70,7 +71,7 @@ def live_tab(ctx: Context, service: VideoService) -> None:
         h.live,
         [camera, preset],
         [painted, fps],
-        inputs_kwargs=api_inputs(VideoSettings, options),
+        inputs_kwargs=dict[str, Block](api_inputs(VideoSettings, options)),
         api_name="live",
         preprocess=False,
         stream_every=LIVE_EVERY_S,

@@ -145,7 +145,11 @@ def quality_tab(ctx: Context, photos: Sequence[Path]) -> None:
         status,
         inputs_kwargs=keywords,
     )
-    timing = [options["size"], options["steps"], options["coarse_to_fine"]]
+    timing: list[Any] = [
+        options["size"],
+        options["steps"],
+        options["coarse_to_fine"],
+    ]  # inputs: all have .change
     gr.on([c.change for c in timing], h.expected, timing, eta, queue=False, api_visibility="private")
     advised = [options["style_strength"], options["style_scale"], options["tv_weight"]]
     style.change(h.advice, style, advised, queue=False, api_visibility="private")
