@@ -141,6 +141,31 @@ def _flicker(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> list[
     return rows
 
 
+def _floor(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> Measurement:
+    """The flicker ratio of a video with no flicker at all: the panorama the camera pans across, stylised
+    once, cut into the clip's frames. On a pan the ratio also counts painted texture sliding past, so this is
+    the lowest a stylisation that keeps its contrast can score without softening it."""
+    height, width = frames[0].shape[:2]
+    scene = np.asarray(_scene(width, height, len(frames)))
+    top = (scene.shape[0] - height) // 2
+    strip = torch.from_numpy(scene[top : top + height, : width + PAN_PX * len(frames)].copy())
+    ratios, names = [], []
+    for preset in list_presets():
+        net = load_model(model_id(preset.id, variant), ctx.device)
+        with torch.inference_mode():
+            painted = net(strip.permute(2, 0, 1)[None].float().div(255).to(ctx.device))[0]
+        pixels = painted.mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
+        crops = [pixels[:, i * PAN_PX : i * PAN_PX + width] for i in range(len(frames))]
+        ratios.append(flicker_ratio(frames, crops))
+        names.append(f"{preset.id} {ratios[-1]:.2f}")
+    return Measurement(
+        f"flicker ratio floor (one stylised panorama, panned), {variant} variant",
+        ratios,
+        unit="ratio",
+        notes=f"per preset: {', '.join(names)}",
+    )
+
+
 def run(ctx: BenchContext) -> list[Measurement]:
     frames = clip_frames()
     preset = list_presets()[0].id
@@ -150,4 +175,5 @@ def run(ctx: BenchContext) -> list[Measurement]:
         write_clip(clip, frames)
         rows = [_end_to_end(ctx, clip, variant, preset) for variant in variants]
     rows += _flicker(ctx, frames, "cpu")
+    rows.append(_floor(ctx, frames, "cpu"))
     return rows
