@@ -28,7 +28,7 @@ import torch
 from gradio_client import Client, handle_file
 
 from benchmarks import BenchContext, Measurement
-from benchmarks.browser import free_port
+from benchmarks.browser import free_port, stop_server
 from benchmarks.quality import _square
 from nst.presets import list_presets
 from nst.settings import REPO_ROOT
@@ -75,12 +75,7 @@ def _serve(device: torch.device, folder: Path) -> Iterator[Server]:
         try:
             yield Server(f"http://127.0.0.1:{port}/", process, started, mode)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
 
 
 def _connect(server: Server, log: Path) -> Client:

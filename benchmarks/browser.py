@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -55,6 +56,16 @@ def chromium(executable: str, camera: Path | None = None) -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server process to end, and kill it if it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

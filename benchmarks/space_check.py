@@ -32,7 +32,7 @@ import torch
 from gradio_client import Client, handle_file
 from huggingface_hub import SpaceCard
 
-from benchmarks.browser import free_port
+from benchmarks.browser import free_port, stop_server
 from nst.checkpoints import model_source
 from nst.hub import put_in_hf_cache
 from nst.images import load_image
@@ -132,12 +132,7 @@ def serve(app: Path, env: dict[str, str], log: Path) -> Iterator[str]:
                 time.sleep(0.5)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
 
 
 def _tail(log: Path, lines: int = 30) -> str:
