@@ -3,6 +3,7 @@ with gradio_client (fast, streamed quality previews, Stop, refused uploads while
 
 Fast mode runs on a random-weight network (the trained presets may not exist yet); quality runs are tiny
 (64 px, shallow layers) so the whole module stays well under a minute on two cores.
+Over ~350 lines: it shares one served app (a module fixture) across its tests, which is what keeps it fast.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""nst.images: every hostile input is generated here (no binary fixtures) and must give a plain refusal."""
+"""nst.images: every hostile input is generated here (no binary fixtures) and must give a plain refusal.
+
+Over ~350 lines because nst.images is the single door for pictures and each way in is tested here."""
 
 from __future__ import annotations
 
