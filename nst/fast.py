@@ -23,13 +23,12 @@ from nst.color import oklab_to_rgb, rgb_to_oklab, transfer_luminance
 from nst.device import checked_device, enable_fast_math
 from nst.errors import NSTError
 from nst.images import ImageSource, fit_longest_side, image_to_tensor, load_image, tensor_to_image
-from nst.settings import MODEL_CACHE_SIZE, FastSettings
-from nst.tiling import Progress, count_tiles, run_tiled
+from nst.settings import BLENDS, MODEL_CACHE_SIZE, FastSettings
+from nst.tiling import TileProgress, count_tiles, run_tiled
 from nst.transformer import TransformerNet, pad_to_multiple
 
 NORM_STATS_SIDE = 1024  # longest side of the downscaled copy whose norm statistics the tiles share
 CUDA_TILE_SIZE = 4096  # a GPU stylises 4K in one pass (a few GB); tiles there cost more than they save
-BLENDS = ("pyramid", "oklab", "rgb")  # strength blends; the first is the default
 _DEFAULTS = FastSettings()
 
 _models: OrderedDict[tuple[str, str], TransformerNet] = OrderedDict()
@@ -154,7 +153,7 @@ def stylize(
     blend: str = BLENDS[0],
     tile_size: int | None = None,
     tile_overlap: int = _DEFAULTS.tile_overlap,
-    progress: Progress | None = None,
+    progress: TileProgress | None = None,
 ) -> FastResult:
     """Stylise `image` with a model id (see load_model) or a network (moved to `device`).
 
@@ -195,7 +194,7 @@ def run_network(
     content: Tensor,
     tile_size: int = _DEFAULTS.tile_size,
     tile_overlap: int = _DEFAULTS.tile_overlap,
-    progress: Progress | None = None,
+    progress: TileProgress | None = None,
 ) -> tuple[Tensor, int]:
     """The network's float32 output for (1,3,H,W) `content` on its device, whole or in tiles with shared norm
     statistics, and the number of passes. Call under torch.inference_mode()."""

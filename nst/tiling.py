@@ -14,7 +14,6 @@ import torch
 from torch import Tensor
 
 TileProgress = Callable[[int, int], None]  # (tiles done, tiles in all): a callback, not training's Progress
-Progress = TileProgress  # the old name, until nst.fast (another branch's file) imports TileProgress
 
 
 def tile_layout(length: int, tile: int, overlap: int, align: int = 1) -> tuple[int, list[int]]:

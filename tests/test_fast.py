@@ -14,9 +14,10 @@ from PIL import Image
 import nst.presets
 from nst.color import oklab_to_rgb, rgb_to_oklab, rgb_to_yuv
 from nst.errors import ImageError, ModelError, NSTError, PresetError
-from nst.fast import BLENDS, FastResult, blend_strength, stylize
+from nst.fast import FastResult, blend_strength, stylize
 from nst.hub import reset_hub_probe
 from nst.images import image_to_tensor, load_image, tensor_to_image
+from nst.settings import BLENDS
 from nst.tiling import count_tiles, run_tiled, tile_layout
 from nst.transformer import TransformerNet, build_transformer
 from tests.helpers import gradient_image

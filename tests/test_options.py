@@ -12,11 +12,10 @@ import gradio as gr
 import pytest
 
 from nst.errors import NSTError
-from nst.fast import BLENDS
 from nst.layers import LAYERS
 from nst.options import Declared, add_arguments, check, declared, given_values, option, parse
 from nst.recipe import Recipe
-from nst.settings import FastSettings, QualitySettings, VideoSettings
+from nst.settings import BLENDS, FastSettings, QualitySettings, VideoSettings
 from studio.widgets import api_inputs, from_api, widgets
 
 SETTINGS = (QualitySettings, FastSettings, VideoSettings)
@@ -93,7 +92,7 @@ def test_the_web_api_names_stay_pinned_and_map_back() -> None:
 def test_a_public_server_accepts_less_than_the_engine_can_run() -> None:
     scale = declared(QualitySettings)["style_scale"]
     assert not _refused(scale, 3.0) and _refused(scale, 3.0, web=True)
-    assert declared(FastSettings)["blend"].option.values() == BLENDS  # nst.fast's blends, declared once
+    assert declared(FastSettings)["blend"].option.values() == BLENDS  # the blends, declared once
 
 
 @dataclasses.dataclass(frozen=True)
