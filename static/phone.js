@@ -12,12 +12,22 @@
     ["#quality-run", "quality-result"],
     ["#compare-run", "compare-slider"],
   ];
-  const bring = (id) => {
-    const target = document.getElementById(id);
-    if (target === null || !stacked()) return;
+  const scroll = (target) =>
     requestAnimationFrame(() =>
       target.scrollIntoView({ block: "start", behavior: still.matches ? "auto" : "smooth" }),
     );
+  const bring = (id) => {
+    const target = document.getElementById(id);
+    if (target === null || !stacked()) return;
+    scroll(target);
+    // The upload widget can pull the page back to itself when it finishes, after this tap: bring the result
+    // up again when its picture arrives (once, within a minute).
+    const watch = new MutationObserver(() => {
+      watch.disconnect();
+      scroll(target);
+    });
+    watch.observe(target, { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] });
+    setTimeout(() => watch.disconnect(), 60000);
   };
   const inside = (event, selector) => event.target instanceof Element && event.target.closest(selector);
   document.addEventListener(
