@@ -16,8 +16,10 @@ from safetensors.torch import load_file
 from nst.errors import NSTError
 from nst.transformer import TransformerNet, build_transformer, save_checkpoint
 from training import train as train_module
+from training.config import Progress, TrainConfig, lr_at, parse_args
 from training.data import DatasetError, InfiniteSampler, PhotoDataset, find_images
-from training.train import Progress, TrainConfig, checkpoint_dirs, lr_at, parse_args, train
+from training.resume import checkpoint_dirs
+from training.train import train
 
 
 def _photos(folder: Path, count: int) -> Path:

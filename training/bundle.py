@@ -18,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from nst.errors import ImageError, NSTError
+from nst.errors import ImageError, NSTError, refusals_to_exit_status
 from nst.images import load_image
 from training.convert_vgg import convert
 from training.data import find_images
@@ -85,6 +85,7 @@ def bundle(
     return count
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vgg", type=Path, required=True, help="the loss network (nst.vgg format)")
@@ -97,20 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-convention", default="caffe", help="the network's input (convert_vgg.py)")
     args = parser.parse_args(argv)
     budget = int(args.budget_mb * 1e6)
-    try:
-        count = bundle(
-            args.vgg,
-            args.styles,
-            args.holdout,
-            args.data,
-            args.out,
-            budget,
-            args.up_to,
-            args.input_convention,
-        )
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    count = bundle(
+        args.vgg,
+        args.styles,
+        args.holdout,
+        args.data,
+        args.out,
+        budget,
+        args.up_to,
+        args.input_convention,
+    )
     print(f"{args.out}: {count} training photos", file=sys.stderr)
     return 0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from torch import Tensor
 
-from nst.errors import ModelError
+from nst.errors import ModelError, refusals_to_exit_status
 from nst.vgg import LAYERS, MODULE_NAMES, InputConvention
 from nst.vgg_weights import CONVENTIONS, feature_tensors, read_state, write_features
 
@@ -45,6 +45,7 @@ def convert(
     return write_features(tensors, target, convention, origin or source.name, **extra)
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="torchvision-layout VGG19 weights (.pth/.pt/.safetensors)")
@@ -59,9 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         metadata = convert(args.source, args.target, args.input_convention, args.origin, args.up_to)
-    except (ModelError, OSError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except (OSError, RuntimeError) as exc:  # unreadable or mismatched weights: the person's input, not a bug
+        raise ModelError(str(exc)) from exc
     print(f"wrote {args.target} ({metadata['input']})", file=sys.stderr)
     return 0
 

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from nst.device import enable_fast_math, pick_device
-from nst.errors import NSTError
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.fast import load_model
 from nst.losses import relative_mse
 from nst.settings import use_local_data
@@ -169,6 +169,7 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     return DistillConfig(**vars(p.parse_args(argv)))
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     use_local_data()
 
@@ -179,11 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    try:
-        folder = distill(parse_args(argv), report)
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    folder = distill(parse_args(argv), report)
     print(f"model written to {folder}", file=sys.stderr)
     return 0
 

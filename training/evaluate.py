@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from nst.device import pick_device
-from nst.errors import NSTError
+from nst.errors import refusals_to_exit_status
 from nst.images import image_to_tensor, tensor_to_image
 from nst.metrics import Scorer
 from nst.quality import run_quality
@@ -125,6 +125,7 @@ def markdown_rows(rows: dict[str, EvalResult]) -> list[str]:
     return lines
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fast networks vs the quality engine, one fixed protocol.")
     parser.add_argument("--preset", help="preset id: its painting and styles/<id>, styles/<id>-cpu")
@@ -136,11 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     args = parser.parse_args(argv)
-    try:
-        rows = _evaluate(args, parser)
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    rows = _evaluate(args, parser)
     if args.json:
         print(json.dumps({name: dataclasses.asdict(r) for name, r in rows.items()}, indent=2))
     else:

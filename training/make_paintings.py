@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from nst.errors import NSTError
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.images import load_image
 from nst.presets import Preset, bundled_painting, list_presets
 from nst.settings import SHARED_DIR
@@ -52,18 +52,15 @@ def make_painting(preset: Preset, source_dir: Path, target: Path | None = None) 
     return target
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=SHARED_DIR / "styles", help="folder of the originals")
     args = parser.parse_args(argv)
-    try:
-        for preset in list_presets():
-            path = make_painting(preset, args.source)
-            with Image.open(path) as image:
-                print(f"{path}: {image.width}×{image.height}, {path.stat().st_size / 1000:.0f} kB")
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    for preset in list_presets():
+        path = make_painting(preset, args.source)
+        with Image.open(path) as image:
+            print(f"{path}: {image.width}×{image.height}, {path.stat().st_size / 1000:.0f} kB")
     return 0
 
 

@@ -33,17 +33,18 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from nst.device import enable_fast_math, pick_device
-from nst.errors import NSTError
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.images import image_to_tensor, load_image, save_png, tensor_to_image
 from nst.losses import PerceptualLoss
 from nst.presets import get_preset, list_presets, style_image_path
 from nst.settings import use_local_data
 from nst.transformer import VARIANTS, TransformerNet, load_checkpoint, save_checkpoint
 from nst.vgg import LAYERS, load_encoder
+from training.config import DEFAULT_HOLDOUT, Progress
 from training.contact_sheet import image_grid
 from training.data import InfiniteSampler, PhotoDataset, find_images
 from training.folders import partial_for, swap_in
-from training.train import DEFAULT_HOLDOUT, load_previews
+from training.previews import load_previews, preview_path
 
 STATE_JSON = "state.json"
 
@@ -92,15 +93,11 @@ class MultiConfig:
 
 
 @dataclass(frozen=True)
-class Report:
-    """One progress report: mean loss terms and throughput since the previous one."""
+class Report(Progress):
+    """A single-style run's progress report, plus how many crops each style has seen so far (the number
+    the long run's notes quote: it is what Johnson et al.'s iterations are compared with)."""
 
-    step: int
-    total: int
-    images_per_style: int
-    losses: dict[str, float]
-    images_per_s: float
-    lr: float
+    images_per_style: int = 0
 
 
 def validate(config: MultiConfig) -> None:
@@ -256,12 +253,11 @@ def train(
                     zip(("content", "style", "tv", "total"), (sums / window_steps).tolist(), strict=True)
                 )
                 rate = window_steps * config.batch_size / seconds
-                on_report(Report(step, config.steps, step * config.batch_size // styles, means, rate, lr))
+                per_style = step * config.batch_size // styles
+                on_report(Report(step, config.steps, means, rate, lr, images_per_style=per_style))
             sums, window_steps, window_start = torch.zeros(4), 0, time.perf_counter()
         if previews and (step % config.preview_every == 0 or done):
-            folder = config.out / "previews"
-            folder.mkdir(exist_ok=True)
-            save_png(preview(model, previews, device), folder / f"step-{step:06d}.png")
+            save_png(preview(model, previews, device), preview_path(config.out, step))
         if config.state is not None and (done or time.perf_counter() - last_state >= 60 * config.state_every):
             write_state(config.state, model, record(step, elapsed))
             last_state = time.perf_counter()
@@ -316,24 +312,21 @@ def parse_args(argv: list[str] | None = None) -> MultiConfig:
     return MultiConfig(**args)
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     use_local_data()
-    try:
-        config = parse_args(argv)
+    config = parse_args(argv)
 
-        def report(r: Report) -> None:
-            terms = " ".join(f"{k} {v:.4g}" for k, v in r.losses.items())
-            print(
-                f"step {r.step}/{r.total} seen/style {r.images_per_style} {terms} "
-                f"| {r.images_per_s:.2f} img/s | lr {r.lr:.2e}",
-                file=sys.stderr,
-                flush=True,
-            )
+    def report(r: Report) -> None:
+        terms = " ".join(f"{k} {v:.4g}" for k, v in r.losses.items())
+        print(
+            f"step {r.step}/{r.total} seen/style {r.images_per_style} {terms} "
+            f"| {r.images_per_s:.2f} img/s | lr {r.lr:.2e}",
+            file=sys.stderr,
+            flush=True,
+        )
 
-        train(config, report, _stop_on_signal())
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    train(config, report, _stop_on_signal())
     return 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from huggingface_hub import HfApi
 
 from nst.cards import RECORD_FILE, write_card
-from nst.errors import NSTError
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.fast import stylize
 from nst.images import load_image, save_png
 from nst.presets import get_preset, style_image_path
@@ -75,6 +75,7 @@ def publish(
     return str(getattr(info, "commit_url", info))
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="checkpoint folder (styles/<id> or a run's OUT/model)")
@@ -85,22 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revision-note", help="commit message")
     parser.add_argument("--sample-photo", type=Path, default=SAMPLE_PHOTO)
     args = parser.parse_args(argv)
-    try:
-        if args.dry_run:
-            for name in build_upload(args.folder, args.dry_run, args.preset, args.sample_photo):
-                print(args.dry_run / name)
-            return 0
-        url = publish(
-            args.folder,
-            args.repo,
-            args.preset,
-            private=args.private,
-            message=args.revision_note,
-            sample_photo=args.sample_photo,
-        )
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.dry_run:
+        for name in build_upload(args.folder, args.dry_run, args.preset, args.sample_photo):
+            print(args.dry_run / name)
+        return 0
+    url = publish(
+        args.folder,
+        args.repo,
+        args.preset,
+        private=args.private,
+        message=args.revision_note,
+        sample_photo=args.sample_photo,
+    )
     print(url)
     return 0
 

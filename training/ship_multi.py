@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from nst.cards import RECORD_FILE, write_card
-from nst.errors import NSTError
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset
 from nst.settings import STYLES_ROOT
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, load_checkpoint, save_checkpoint
@@ -94,18 +94,15 @@ def ship(state_dir: Path, students: Path | None, styles_root: Path = STYLES_ROOT
     return shipped
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--state", type=Path, required=True, help="the multi-style run's state folder")
     p.add_argument("--students", type=Path, default=None, help="folder of distilled students per preset")
     p.add_argument("--styles-root", type=Path, default=STYLES_ROOT, help="where the bundled networks live")
     args = p.parse_args(argv)
-    try:
-        for folder in ship(args.state, args.students, args.styles_root):
-            print(f"shipped {folder}", file=sys.stderr)
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    for folder in ship(args.state, args.students, args.styles_root):
+        print(f"shipped {folder}", file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from nst.errors import NSTError
+from nst.errors import refusals_to_exit_status
 from nst.fast import stylize
 from nst.images import load_image, save_png
 from nst.metrics import Scorer, periodic_texture
@@ -109,6 +109,7 @@ def compare(shared: Path, multi: Path | None, variants: list[str]) -> tuple[Imag
     return image_grid(rows, labels, columns), scores
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     use_local_data()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -118,11 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=SHARED_DIR, help="folder with photos/ and references/")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = p.parse_args(argv)
-    try:
-        sheet, scores = compare(args.shared, args.multi, args.variants)
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    sheet, scores = compare(args.shared, args.multi, args.variants)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_png(sheet, args.out)
     if args.json:

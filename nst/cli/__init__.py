@@ -10,9 +10,7 @@ import argparse
 import sys
 
 from nst.cli import fast, quality, video
-from nst.errors import NSTError
-
-EXIT_BAD_INPUT = 2
+from nst.errors import NSTError, refusals_to_exit_status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,17 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@refusals_to_exit_status
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
-    except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return int(args.func(args))
     except FileExistsError as exc:  # created by someone else while we ran: still never replaced
-        print(f"error: {exc.filename} already exists: use --overwrite to replace it", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise NSTError(f"{exc.filename} already exists: use --overwrite to replace it") from exc
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
