@@ -27,7 +27,7 @@ from nst.errors import ImageError, NSTError, PresetError
 from nst.humanize import format_duration
 from nst.images import load_image, resize_max_side
 from nst.options import Declared, Option, parse, parse_all
-from nst.presets import get_preset, list_presets, style_image_path
+from nst.presets import MULTI_MODEL_ID, get_preset, list_presets, style_image_path
 from nst.quality import QualityEvent, validate
 from nst.recipe import Recipe
 from nst.settings import DEFAULT_LIMITS, FastSettings, ImageLimits, QualitySettings
@@ -48,6 +48,7 @@ from studio.limits import (
     THUMBNAIL_SIDE,
     thinned,
 )
+from studio.mixing import preset_mix
 from studio.models import PresetCard, bundled_model, model_on_disk
 from studio.results import CompareUpdate, FastOutput, QualityUpdate
 from studio.stops import StopFlag, StopRegistry
@@ -101,6 +102,7 @@ class Engine:
         device: str = "auto",
         *,
         resolve_model: ModelResolver = bundled_model,
+        multi_model: str = MULTI_MODEL_ID,
         limits: ImageLimits = DEFAULT_LIMITS,
         policy: RunPolicy = RUN_POLICY,
     ) -> None:
@@ -112,6 +114,7 @@ class Engine:
         self.stops = StopRegistry()
         self.durations = DurationModel(self.kind, policy)
         self._resolve_model = resolve_model
+        self.multi_model = multi_model  # model id or folder of the multi-style network that mixes presets
 
     # --- what the UI shows -------------------------------------------------------------------------------
 
@@ -136,6 +139,15 @@ class Engine:
         if self.kind == "cuda":
             return f"GPU ({torch.cuda.get_device_name(self.device)})"
         return f"CPU ({torch.get_num_threads()} threads)"
+
+    @functools.cached_property
+    def can_mix(self) -> bool:
+        """Whether presets can be mixed here without a download: the multi-style network is on disk (a
+        folder that is not there answers no, as a missing bundled network does)."""
+        try:
+            return model_on_disk(self.multi_model)
+        except NSTError:
+            return False
 
     def model_for(self, preset_id: str) -> str:
         """The model id or checkpoint folder serving a preset on this engine's device."""
@@ -227,29 +239,34 @@ class Engine:
 
     # --- the operations ----------------------------------------------------------------------------------
 
-    def fast(self, photo: PhotoInput, preset_id: str | None, **values: Any) -> FastOutput:
-        """Stylise the photo with a preset's network, its longest side at most `max_side` px."""
+    def fast(
+        self, photo: PhotoInput, preset_id: str | None, second_preset: str | None = None, mix: object = 0.0,
+        **values: Any,
+    ) -> FastOutput:  # fmt: skip
+        """Stylise the photo with a preset's network, its longest side at most `max_side` px; with a second
+        preset and a `mix` share above 0, with the two presets mixed on the multi-style network."""
         preset = get_preset(_picked(preset_id))
         settings = self.fast_settings(**values)
+        mixed = preset_mix(preset.id, second_preset, mix, lambda: self.can_mix)
         picture = self.load_photo(photo, settings.max_side or max(FAST_SIZES[self.kind]))
-        model = self.model_for(preset.id)
+        model = self.model_for(mixed.single) if mixed.single else self.multi_model
 
         def attempt(side: int) -> Iterator[Any]:
             shrunk = resize_max_side(picture, side)
             yield gpu.fast_on_device(
-                shrunk, model, settings.strength, settings.preserve_color, str(self.device)
-            )
+                shrunk, model, settings.strength, settings.preserve_color, str(self.device),
+                None if mixed.single else mixed,
+            )  # fmt: skip
 
         result, note = next(_shrinking(attempt, max(picture.size)))
+        presets = [get_preset(preset_id) for preset_id, _ in mixed.weights]
+        paintings = [f"{p.artist}, {p.painting} ({p.year})" for p in presets]
         recipe = Recipe.of(
-            "fast", settings, result.size, result.seconds, result.device, preset=preset.id,
-            model=result.model_id, painting=f"{preset.artist}, {preset.painting} ({preset.year})",
+            "fast", settings, result.size, result.seconds, result.device, preset=mixed.single,
+            model=result.model_id, painting=" + ".join(paintings),
+            **({} if mixed.single else {"mix": mixed.as_recipe()}),
         )  # fmt: skip
-        width, height = result.size
-        info = (
-            f"**{preset.name}** ({preset.artist}, {preset.year}) · {width}×{height} px · "
-            f"{result.seconds:.2f} s on {self.kind.upper()}"
-        )
+        info = text.fast_info(mixed.weights, result.size, result.seconds, self.kind)
         return FastOutput(recipe.attach(result.image), info, recipe.as_dict(), note)
 
     def quality(

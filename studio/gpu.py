@@ -7,6 +7,7 @@ and the engine calls them through this module, so a test can replace one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ import spaces
 import torch
 from PIL import Image
 
+from nst.blend import PresetMix, mixed_network
 from nst.device import pick_device
 from nst.fast import FastResult, load_model, stylize
 from nst.memory import PeakMemory
@@ -30,7 +32,12 @@ from studio.stops import StopFlag
 
 
 def fast_gpu_seconds(
-    photo: Image.Image, model: str, strength: float, preserve_color: bool, device: str
+    photo: Image.Image,
+    model: str,
+    strength: float,
+    preserve_color: bool,
+    device: str,
+    mix: PresetMix | None = None,
 ) -> int:
     """ZeroGPU reservation of a fast request: loading the network, then a pass that grows with the picture."""
     return 15 + round(2.5 * photo.width * photo.height / 1e6)
@@ -38,10 +45,20 @@ def fast_gpu_seconds(
 
 @spaces.GPU(duration=fast_gpu_seconds)
 def fast_on_device(
-    photo: Image.Image, model: str, strength: float, preserve_color: bool, device: str
+    photo: Image.Image,
+    model: str,
+    strength: float,
+    preserve_color: bool,
+    device: str,
+    mix: PresetMix | None = None,
 ) -> FastResult:
-    """One fast-mode pass (the photo is already at the output size)."""
-    return stylize(photo, model, strength=strength, preserve_color=preserve_color, device=device)
+    """One fast-mode pass (the photo is already at the output size); with a `mix`, `model` is the multi-style
+    network and the pass runs on the mix exported from it (the export is made here, on the device)."""
+    if mix is None:
+        return stylize(photo, model, strength=strength, preserve_color=preserve_color, device=device)
+    network = mixed_network(mix, device, model=model)
+    result = stylize(photo, network, strength=strength, preserve_color=preserve_color, device=device)
+    return dataclasses.replace(result, model_id=model)
 
 
 def quality_gpu_seconds(

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from nst.errors import ModelError, NSTError, PresetError
 from nst.humanize import format_duration, format_rate
+from nst.presets import get_preset
 from nst.quality import QualityEvent
 from nst.settings import VideoLimits
 
@@ -50,6 +51,28 @@ def video_limits(limits: VideoLimits) -> str:
         f"Up to {format_duration(limits.max_seconds)}, {limits.max_bytes // 2**20} MB, 1080p and "
         f"{limits.max_fps:.0f} frames/s. Sound is kept."
     )
+
+
+NO_MIXING = (
+    "Mixing two presets needs the multi-style network (styles/presets-multi), which is not installed here."
+)
+
+
+def fast_info(
+    weights: tuple[tuple[str, float], ...], size: tuple[int, int], seconds: float, hardware: str
+) -> str:
+    """The line under a fast result: the preset (or the mix, in %), the size and the time it took. A mix on
+    a CPU runs on the multi-style standard network, not the CPU-fast one: the line says why it is slower."""
+    presets = [(get_preset(preset_id), share) for preset_id, share in weights]
+    if len(presets) == 1:
+        first = presets[0][0]
+        what = f"**{first.name}** ({first.artist}, {first.year})"
+    else:
+        what = "**" + " + ".join(f"{p.name} {round(100 * share)} %" for p, share in presets) + "**"
+    line = f"{what} · {size[0]}×{size[1]} px · {seconds:.2f} s on {hardware.upper()}"
+    if len(presets) > 1 and hardware == "cpu":
+        line += " · a mix runs on the multi-style standard network, slower than a preset's CPU-fast one"
+    return line
 
 
 def expected_time(seconds: float, hardware: str) -> str:

@@ -31,6 +31,8 @@ EXPECTED: dict[str, tuple[tuple[tuple[str, str, Any], ...], tuple[str, ...]]] = 
             ("strength", "Slider", 1),
             ("preserve", "Checkbox", False),
             ("size", "Radio", 512),
+            ("preset2", "Dropdown", ""),  # issue 9: a second preset and its share, added after the others
+            ("mix", "Slider", 0),
         ),
         ("Image", "Markdown", "Json"),
     ),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 from PIL import Image
 
 from nst.settings import FastSettings
 from studio.limits import FAST_CONCURRENCY, FAST_QUEUE, FAST_SIZES
+from studio.mixing import MIX
 from studio.tabs.common import MAX_EXAMPLES, Context, Upload, friendly, output_image, photo_input
-from studio.widgets import api_inputs, by_position, from_api, render_rest, widgets
+from studio.widgets import api_inputs, by_position, from_api, render_rest, widget, widgets
 
 PLACEHOLDER = Image.new("RGB", (320, 240), (226, 232, 240))  # gallery tile of a painting that is unavailable
 
@@ -24,10 +25,12 @@ class FastHandlers:
         self.ctx = ctx
 
     @friendly
-    def fast(self, photo: Upload, preset: str | None, **options: Any) -> tuple[Any, str, dict[str, Any]]:
-        """Stylise the photo with the chosen preset."""
+    def fast(
+        self, photo: Upload, preset: str | None, preset2: str | None = None, mix: Any = 0.0, **options: Any
+    ) -> tuple[Any, str, dict[str, Any]]:
+        """Stylise the photo with the chosen preset, or with it mixed with `preset2` at share `mix`."""
         values = from_api(FastSettings, options)
-        result = self.ctx.engine.fast(self.ctx.unopened(photo), preset, **values)
+        result = self.ctx.engine.fast(self.ctx.unopened(photo), preset, preset2, mix, **values)
         info = result.info + (f"\n\n{result.note}" if result.note else "")
         return result.image, info, result.recipe
 
@@ -104,14 +107,30 @@ def fast_tab(ctx: Context, photos: Sequence[Path]) -> None:
                 options["strength"].render()
                 options["max_side"].render()
             render_rest(options, {"strength", "max_side"})  # "Keep my photo's colours", and any new option
+            with gr.Accordion(
+                "Mix with a second painting", open=False, visible=engine.can_mix, elem_classes="nst-m-input"
+            ):
+                preset2 = gr.Dropdown(
+                    choices=[("None", ""), *((card.caption, card.preset.id) for card in cards)],
+                    value="",
+                    label="Second painting",
+                    elem_id="fast-preset2",
+                )
+                mix = cast(gr.Slider, widget(MIX, MIX.default, elem_id="fast-mix"))  # a number in 0..1
+                mix.render()
             run = gr.Button("Stylise", variant="primary", size="lg", elem_id="fast-run")
             inputs, outputs = [photo, preset], [result, info, recipe]
-            keywords = api_inputs(FastSettings, options)
+            settings = api_inputs(FastSettings, options)
+            keywords = {
+                **settings,
+                "preset2": preset2,
+                "mix": mix,
+            }  # after the settings: older calls still fit
             if photos and ready:
                 defaults = [getattr(engine.fast_defaults(), name) for name in options]
                 rows = [[str(p), ready[i % len(ready)], *defaults] for i, p in enumerate(photos)]
                 gr.Examples(
-                    rows[:MAX_EXAMPLES], [*inputs, *keywords.values()], outputs, cache_examples=True,
+                    rows[:MAX_EXAMPLES], [*inputs, *settings.values()], outputs, cache_examples=True,
                     fn=by_position(FastSettings, h.fast, len(inputs)), cache_mode="lazy", preprocess=False,
                     visible_columns=[0, 1], label="Try an example",
                 )  # fmt: skip
@@ -129,4 +148,6 @@ def fast_tab(ctx: Context, photos: Sequence[Path]) -> None:
     run.click(h.fast, inputs, outputs, api_name="fast", **fast)
     photo.upload(h.fast, inputs, outputs, api_visibility="private", **fast)
     preset.input(h.fast_if_photo, inputs, outputs, api_visibility="private", **fast)
+    preset2.input(h.fast_if_photo, inputs, outputs, api_visibility="private", **fast)
+    mix.input(h.fast_if_photo, inputs, outputs, api_visibility="private", trigger_mode="always_last", **fast)
     gallery.select(h.pick, [photo], [preset, *outputs], api_visibility="private", **fast)
