@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count live frames")
     args = parser.parse_args(argv)
     import studio as app
-    from benchmarks.video import clip_frames, write_clip
+    from benchmarks.clips import write_clip
+    from benchmarks.video import SHARP, clip_frames
     from nst.settings import use_local_data
     from studio.engine import Engine
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nst-shots-"))
     camera = write_y4m(folder / "camera.y4m", clip_frames((640, 480), 60))
     clip = folder / "pan.mp4"
-    write_clip(clip, clip_frames((640, 360), 24))
+    write_clip(clip, clip_frames((640, 360), 24), options=SHARP)
     args.out.mkdir(parents=True, exist_ok=True)
     with served(app.build_demo(Engine())) as url, chromium(executable, camera) as browser:
         page = open_app(browser, url)
