@@ -28,13 +28,12 @@ import torch
 from gradio_client import Client, handle_file
 
 from benchmarks import BenchContext, Measurement
-from benchmarks.browser import free_port, stop_server
 from benchmarks.quality import _square
+from benchmarks.serving import free_port, one_network_engine, stop_server
 from nst.presets import list_presets
 from nst.settings import REPO_ROOT
 from nst.transformer import build_transformer, save_checkpoint
-from studio.engine import Engine  # the app's benchmark drives the web app (studio)
-from studio.models import bundled_model, model_on_disk
+from studio.models import bundled_model, model_on_disk  # the app's benchmark drives the web app (studio)
 
 SIZE = 512  # fast output size of every request (longest side)
 ROUND_TRIPS = 20
@@ -175,7 +174,7 @@ def _serve_with(net: Path) -> None:
     """Serve the app with one checkpoint folder for every preset (what `run` starts without checkpoints)."""
     import studio as app
 
-    app.main(Engine(resolve_model=lambda preset_id, device: str(net)))
+    app.main(one_network_engine(net))
 
 
 if __name__ == "__main__":

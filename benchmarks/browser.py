@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -44,9 +42,9 @@ def chromium_path() -> str | None:
 
 @contextlib.contextmanager
 def chromium(executable: str, camera: Path | None = None) -> Iterator[Browser]:
-    """A headless Chromium. `browser.new_page(**DESKTOP)` (or PHONE) opens a page in a context of its own (one
-    Gradio session each), so one browser serves both screens at once. With `camera` (a .y4m file), a fake
-    webcam plays it, allowed without asking."""
+    """A headless Chromium. Each page (`open_app`) has a browser context of its own (one Gradio session
+    each), so one browser serves both screens at once. With `camera` (a .y4m file), a fake webcam plays it,
+    allowed without asking."""
     args = CHROMIUM_ARGS + (
         [] if camera is None else [*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera}"]
     )
@@ -58,29 +56,15 @@ def chromium(executable: str, camera: Path | None = None) -> Iterator[Browser]:
             browser.close()
 
 
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Ask a server process to end, and kill it if it has not within 20 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 # --- driving the page -------------------------------------------------------------------------------------
 
 
-def open_app(page: Page, url: str) -> None:
+def open_app(browser: Browser, url: str, screen: dict[str, Any] = DESKTOP) -> Page:
+    """A new page (a Gradio session of its own) on `screen`, with the app at `url` loaded."""
+    page = browser.new_page(**screen)
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector("#fast-photo", timeout=60_000)
+    return page
 
 
 def open_tab(page: Page, name: str) -> None:

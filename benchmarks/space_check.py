@@ -32,7 +32,7 @@ import torch
 from gradio_client import Client, handle_file
 from huggingface_hub import SpaceCard
 
-from benchmarks.browser import free_port, stop_server
+from benchmarks.serving import free_port, stop_server
 from nst.checkpoints import model_source
 from nst.hub import put_in_hf_cache
 from nst.images import load_image

@@ -23,7 +23,6 @@ from benchmarks.browser import (
     PHONE,
     chromium,
     chromium_path,
-    free_port,
     open_app,
     open_tab,
     press,
@@ -32,6 +31,7 @@ from benchmarks.browser import (
     wait_for_image,
     wait_for_text,
 )
+from benchmarks.serving import served
 from nst.settings import REPO_ROOT
 
 # --- the screenshots --------------------------------------------------------------------------------------
@@ -104,21 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no photo: pass --photo or set NST_PHOTOS_DIR")
     engine = Engine()
     ready = any(card.fast_ready for card in engine.presets)
-    demo = app.build_demo(engine, photos)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    try:
-        with chromium(executable) as browser:
-            for name, (screen, prefix) in SCREENS.items():
-                if args.screens in (name, "both"):
-                    page = browser.new_page(**screen)
-                    open_app(page, url)
-                    fast_tab(page, photo, args.out, ready, prefix)
-                    quality_tab(page, photo, args.out, prefix)
-                    compare_tab(page, photo, args.out, prefix, args.stop_compare_after)
-                    page.close()
-    finally:
-        demo.close()
+    with served(app.build_demo(engine, photos)) as url, chromium(executable) as browser:
+        for name, (screen, prefix) in SCREENS.items():
+            if args.screens in (name, "both"):
+                page = open_app(browser, url, screen)
+                fast_tab(page, photo, args.out, ready, prefix)
+                quality_tab(page, photo, args.out, prefix)
+                compare_tab(page, photo, args.out, prefix, args.stop_compare_after)
+                page.close()
     return 0
 
 

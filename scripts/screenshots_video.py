@@ -13,10 +13,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.browser import (
-    DESKTOP,
     chromium,
     chromium_path,
-    free_port,
     live_frames,
     open_app,
     shoot,
@@ -24,6 +22,7 @@ from benchmarks.browser import (
     video_tab,
     write_y4m,
 )
+from benchmarks.serving import served
 from nst.settings import REPO_ROOT
 
 
@@ -33,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count live frames")
     args = parser.parse_args(argv)
     import studio as app
-    from benchmarks.video import clip_frames, write_clip
+    from benchmarks.clips import write_clip
+    from benchmarks.video import SHARP, clip_frames
     from nst.settings import use_local_data
     from studio.engine import Engine
 
@@ -44,21 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nst-shots-"))
     camera = write_y4m(folder / "camera.y4m", clip_frames((640, 480), 60))
     clip = folder / "pan.mp4"
-    write_clip(clip, clip_frames((640, 360), 24))
-    demo = app.build_demo(Engine())
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True)
+    write_clip(clip, clip_frames((640, 360), 24), options=SHARP)
     args.out.mkdir(parents=True, exist_ok=True)
-    try:
-        with chromium(executable, camera) as browser:
-            page = browser.new_page(**DESKTOP)
-            open_app(page, url)
-            video_tab(page, clip, args.out)
-            start_live(page)
-            count, rate = live_frames(page, args.seconds)
-            print(f"live view: {count} stylised frames in {args.seconds:.0f} s = {rate:.1f} frames/s shown")
-            shoot(page, args.out / "live.png")
-    finally:
-        demo.close()
+    with served(app.build_demo(Engine())) as url, chromium(executable, camera) as browser:
+        page = open_app(browser, url)
+        video_tab(page, clip, args.out)
+        start_live(page)
+        count, rate = live_frames(page, args.seconds)
+        print(f"live view: {count} stylised frames in {args.seconds:.0f} s = {rate:.1f} frames/s shown")
+        shoot(page, args.out / "live.png")
     return 0
 
 

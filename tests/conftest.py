@@ -1,10 +1,11 @@
-"""Shared fixtures. Tests that need ../shared fail (not skip) under CI=true when it is missing."""
+"""Shared fixtures. Tests that need ../shared or Chromium fail (not skip) under CI=true when it is missing."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import torch
@@ -18,13 +19,18 @@ def _shared_dir() -> Path | None:
     return SHARED_DIR if (SHARED_DIR / "weights").is_dir() else None
 
 
-def _need(path: Path | None, what: str) -> Path:
-    if path is not None and path.exists():
-        return path
-    message = f"{what} not found: set {ENV_VGG_WEIGHTS}/{ENV_STYLES_DIR} or put ../shared beside the checkout"
+def _missing(message: str) -> NoReturn:
+    """Something the tests need is not on this machine: a failure under CI=true (CI provides everything, so a
+    skip there would hide a broken setup), a skip elsewhere."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def _need(path: Path | None, what: str) -> Path:
+    if path is not None and path.exists():
+        return path
+    _missing(f"{what} not found: set {ENV_VGG_WEIGHTS}/{ENV_STYLES_DIR} or put ../shared beside the checkout")
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +68,14 @@ def styles_dir(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def photos_dir(shared_dir: Path) -> Path:
     return _need(shared_dir / "photos", "photos folder")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The system Chromium, for the browser tests (benchmarks/browser.py drives it)."""
+    from benchmarks.browser import chromium_path  # Playwright is loaded only by the tests that use it
+
+    path = chromium_path()
+    if path is None:
+        _missing("Chromium is not installed: apt-get install chromium (.ci/run does)")
+    return path

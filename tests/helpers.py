@@ -4,10 +4,8 @@ random-weight VGG encoder."""
 from __future__ import annotations
 
 import io
-import itertools
 import struct
 import zlib
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -15,6 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from benchmarks import clips
 from nst.vgg import InputConvention, VGGEncoder, random_features
 
 
@@ -48,9 +47,7 @@ def random_encoder(last_layer: str = "relu3_1", seed: int = 0) -> VGGEncoder:
 
 # --- test video clips (PyAV) ------------------------------------------------------------------------------
 
-SAMPLE_RATE = 48_000
-TIME_BASE = Fraction(1, 30)
-STEPS = (1, 2, 1)  # frame durations in TIME_BASE units, repeated: a variable frame rate
+STEPS = (1, 2, 1)  # frame durations in 1/30 s, repeated: a variable frame rate
 
 
 def pattern(width: int, height: int, index: int) -> np.ndarray:
@@ -78,43 +75,20 @@ def write_clip(
     container: str | None = None,
     fps: int = 30,
 ) -> list[float]:
-    """Write a clip and return its frame times in seconds (variable frame rate unless fps != 30)."""
+    """Write a clip of `pattern` frames and return its frame times in seconds (variable frame rate unless
+    fps != 30); x264 at its fastest, the tests look at geometry and timing, not quality."""
     width, height = size
-    time_base = TIME_BASE if fps == 30 else Fraction(1, fps)
-    steps = STEPS if fps == 30 else (1,)
-    with av.open(str(path), "w", format=container) as out:
-        video = out.add_stream(video_codec, rate=fps)
-        video.width, video.height = width, height
-        # x264 takes odd sizes in 4:4:4 (what a phone or editor might hand over); VP9 wants 4:2:0
-        video.pix_fmt = "yuv444p" if video_codec == "libx264" and (width % 2 or height % 2) else "yuv420p"
-        video.codec_context.time_base = time_base
-        if video_codec == "libx264":
-            video.options = {"preset": "ultrafast"}
-        if rotation:
-            video.set_display_rotation(rotation)
-        audio = out.add_stream(audio_codec, rate=SAMPLE_RATE, layout="mono") if audio_codec else None
-        times, pts = [], 0
-        for index, step in zip(range(frames), itertools.cycle(steps), strict=False):
-            frame = av.VideoFrame.from_ndarray(pattern(width, height, index), format="rgb24")
-            frame.pts, frame.time_base = pts, time_base
-            times.append(float(pts * time_base))
-            out.mux(video.encode(frame))
-            pts += step
-        out.mux(video.encode(None))
-        if audio is not None:
-            _sine(out, audio, float(pts * time_base))
-    return times
-
-
-def _sine(out: av.container.OutputContainer, audio: av.audio.stream.AudioStream, seconds: float) -> None:
-    """A 440 Hz tone lasting `seconds`."""
-    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    for start in range(0, len(samples), 1024):
-        frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
-        frame.sample_rate, frame.pts, frame.time_base = SAMPLE_RATE, start, Fraction(1, SAMPLE_RATE)
-        out.mux(audio.encode(frame))
-    out.mux(audio.encode(None))
+    return clips.write_clip(
+        path,
+        [pattern(width, height, index) for index in range(frames)],
+        fps=fps,
+        steps=STEPS if fps == 30 else (1,),
+        video_codec=video_codec,
+        options={"preset": "ultrafast"} if video_codec == "libx264" else None,
+        audio_codec=audio_codec,
+        rotation=rotation,
+        container=container,
+    )
 
 
 def read_frames(path: Path) -> tuple[list[float], list[np.ndarray], int]:

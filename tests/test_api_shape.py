@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.serving import one_network_engine
 from nst.transformer import build_transformer, save_checkpoint
 from studio import build_demo
-from studio.engine import Engine
 from tests.helpers import gradient_image
 
 pytestmark = [
@@ -101,7 +101,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     save_checkpoint(build_transformer("cpu"), root / "net")
     photo = root / "photo.jpg"
     gradient_image(96, 64).save(photo)
-    engine = Engine("cpu", resolve_model=lambda preset_id, device: str(root / "net"))
+    engine = one_network_engine(root / "net", "cpu")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_EXAMPLES_CACHE", str(root / "examples"))
         return build_demo(engine, [photo]).get_api_info()

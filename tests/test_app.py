@@ -12,7 +12,6 @@ import base64
 import hashlib
 import inspect
 import os
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ import studio as app
 import studio.gpu
 import studio.limits
 import studio.models
+from benchmarks.serving import one_network_engine, served
 from nst.errors import NSTError
 from nst.humanize import format_duration
 from nst.images import read_recipe
@@ -65,12 +65,6 @@ def digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 # --- fixtures ---------------------------------------------------------------------------------------------
 
 
@@ -93,8 +87,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def engine(files: dict[str, Path]) -> Engine:
     """A CPU engine whose presets all use the random network."""
-    net = str(files["net"])
-    return Engine("cpu", resolve_model=lambda preset_id, device: net)
+    return one_network_engine(files["net"], "cpu")
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +106,8 @@ def server(engine: Engine, files: dict[str, Path], examples_cache: Path) -> Iter
     """The app served on 127.0.0.1 in this process (one launch for the module), with one fast example."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_EXAMPLES_CACHE", str(examples_cache))
-        demo = app.build_demo(engine, [files["photo.jpg"]])
-        _, url, _ = app.launch(
-            demo, prevent_thread_lock=True, server_port=free_port(), quiet=True, max_file_size=MAX_UPLOAD
-        )
-        try:
+        with served(app.build_demo(engine, [files["photo.jpg"]]), max_file_size=MAX_UPLOAD) as url:
             yield url
-        finally:
-            demo.close()
 
 
 @pytest.fixture

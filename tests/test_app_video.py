@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import io
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from PIL import Image
 import studio as app
 import studio.gpu
 import studio.limits
+from benchmarks.serving import one_network_engine, served
 from nst.errors import NSTError, VideoError
 from nst.humanize import format_rate
 from nst.settings import VideoSettings
@@ -48,8 +48,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def engine(files: dict[str, Path]) -> Engine:
-    net = str(files["net"])
-    return Engine("cpu", resolve_model=lambda preset_id, device: net)
+    return one_network_engine(files["net"], "cpu")
 
 
 @pytest.fixture(scope="module")
@@ -57,20 +56,10 @@ def service(engine: Engine) -> VideoService:
     return VideoService(engine)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(engine: Engine) -> Iterator[str]:
-    demo = app.build_demo(engine)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_port=_free_port(), quiet=True)
-    try:
+    with served(app.build_demo(engine)) as url:
         yield url
-    finally:
-        demo.close()
 
 
 # --- the service --------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ is a 44 px tap target. Fails (not skips) under CI=true without Chromium.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,8 @@ from playwright.sync_api import Browser, Page
 
 import studio as app
 from benchmarks.browser import (
-    DESKTOP,
     PHONE,
     chromium,
-    chromium_path,
-    free_port,
     image_source,
     open_app,
     open_tab,
@@ -33,25 +29,14 @@ from benchmarks.browser import (
     wait_for_image,
     wait_for_text,
 )
+from benchmarks.serving import one_network_engine, served
 from nst.transformer import build_transformer, save_checkpoint
-from studio.engine import Engine
 from tests.helpers import gradient_image
 
 pytestmark = [
     pytest.mark.usefixtures("vgg_weights", "styles_dir"),
     pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),  # inside Gradio's queue, not ours
 ]
-
-
-@pytest.fixture(scope="module")
-def executable() -> str:
-    path = chromium_path()
-    if path is None:
-        message = "Chromium is not installed: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -64,34 +49,26 @@ def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on 127.0.0.1, every preset served by a random-weight fast network."""
-    net = str(save_checkpoint(build_transformer("cpu"), tmp_path_factory.mktemp("net")))
-    demo = app.build_demo(Engine("cpu", resolve_model=lambda preset_id, device: net))
-    _, address, _ = app.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    try:
+    net = save_checkpoint(build_transformer("cpu"), tmp_path_factory.mktemp("net"))
+    with served(app.build_demo(one_network_engine(net, "cpu"))) as address:
         yield address
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
-def browser(executable: str) -> Iterator[Browser]:
-    with chromium(executable) as browser:
+def browser(chromium_executable: str) -> Iterator[Browser]:
+    with chromium(chromium_executable) as browser:
         yield browser
 
 
 @pytest.fixture(scope="module")
 def page(browser: Browser, url: str) -> Page:
-    page = browser.new_page(**DESKTOP)
-    open_app(page, url)
-    return page
+    return open_app(browser, url)
 
 
 @pytest.fixture(scope="module")
 def phone(browser: Browser, url: str) -> Page:
     """The same app on a phone: 390×844 CSS pixels, mobile viewport, touch."""
-    page = browser.new_page(**PHONE)
-    open_app(page, url)
-    return page
+    return open_app(browser, url, PHONE)
 
 
 def test_fast_result_and_rerun_on_another_painting(page: Page, photo: Path) -> None:

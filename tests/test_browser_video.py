@@ -4,7 +4,6 @@ Fails (not skips) under CI=true without Chromium."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,33 +12,12 @@ import pytest
 from playwright.sync_api import Page
 
 import studio as app
-from benchmarks.browser import (
-    DESKTOP,
-    chromium,
-    chromium_path,
-    free_port,
-    live_frames,
-    open_app,
-    start_live,
-    video_tab,
-    write_y4m,
-)
+from benchmarks.browser import chromium, live_frames, open_app, start_live, video_tab, write_y4m
+from benchmarks.serving import one_network_engine, served
 from nst.transformer import build_transformer, save_checkpoint
-from studio.engine import Engine
 from tests.helpers import pattern, write_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside Gradio's queue
-
-
-@pytest.fixture(scope="module")
-def executable() -> str:
-    path = chromium_path()
-    if path is None:
-        message = "Chromium is not installed: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,22 +28,16 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def url(folder: Path) -> Iterator[str]:
     """The app on 127.0.0.1, every preset served by a random-weight CPU-fast network."""
-    net = str(save_checkpoint(build_transformer("cpu"), folder / "net"))
-    demo = app.build_demo(Engine("cpu", resolve_model=lambda preset_id, device: net))
-    _, address, _ = app.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    try:
+    net = save_checkpoint(build_transformer("cpu"), folder / "net")
+    with served(app.build_demo(one_network_engine(net, "cpu"))) as address:
         yield address
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
-def page(executable: str, url: str, folder: Path) -> Iterator[Page]:
+def page(chromium_executable: str, url: str, folder: Path) -> Iterator[Page]:
     camera = write_y4m(folder / "camera.y4m", [pattern(640, 480, i) for i in range(30)])
-    with chromium(executable, camera) as browser:
-        page = browser.new_page(**DESKTOP)
-        open_app(page, url)
-        yield page
+    with chromium(chromium_executable, camera) as browser:
+        yield open_app(browser, url)
 
 
 def test_video_tab_paints_and_plays_a_clip(page: Page, folder: Path) -> None:

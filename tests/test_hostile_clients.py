@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 import studio as app
+from benchmarks.serving import one_network_engine, served
 from nst.settings import ImageLimits
 from nst.transformer import build_transformer, save_checkpoint
 from studio.clients import NOT_AN_UPLOAD
@@ -97,12 +97,6 @@ def refusal(server: str, api: str, data: list[Any], **options: Any) -> str:
 # --- fixtures ---------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
@@ -114,22 +108,15 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def engine(root: Path) -> Engine:
-    net = str(root / "net")
-    return Engine("cpu", resolve_model=lambda preset, device: net, limits=ImageLimits(max_bytes=MAX_UPLOAD))
+    return one_network_engine(root / "net", "cpu", limits=ImageLimits(max_bytes=MAX_UPLOAD))
 
 
 @pytest.fixture(scope="module")
 def server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_EXAMPLES_CACHE", str(tmp_path_factory.mktemp("examples")))
-        demo = app.build_demo(engine)
-        _, url, _ = app.launch(
-            demo, prevent_thread_lock=True, server_port=free_port(), quiet=True, max_file_size=MAX_UPLOAD
-        )
-        try:
+        with served(app.build_demo(engine), max_file_size=MAX_UPLOAD) as url:
             yield url
-        finally:
-            demo.close()
 
 
 def uploaded(server: str, path: Path) -> dict[str, Any]:

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.clips import write_tone
 from nst.errors import NSTError, VideoError
 from nst.settings import DEFAULT_VIDEO_LIMITS, VideoLimits, VideoSettings
 from nst.temporal import FrameStylizer, colour_cdfs, flicker_ratio, scene_distance, warped_error
 from nst.transformer import TransformerNet
 from nst.video import output_size, probe, stylize_video
-from tests.helpers import _sine, audio_seconds, pattern, read_frames, write_clip
+from tests.helpers import audio_seconds, pattern, read_frames, write_clip
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -131,7 +132,7 @@ def test_bad_files(tmp_path: Path, net: TransformerNet) -> None:
     assert "empty" in _refused(empty, net)
     sound = tmp_path / "sound.m4a"
     with av.open(str(sound), "w", format="mp4") as out:
-        _sine(out, out.add_stream("aac", rate=48_000, layout="mono"), 0.3)
+        write_tone(out, out.add_stream("aac", rate=48_000, layout="mono"), 0.3)
     assert "no video stream" in _refused(sound, net)
     still = tmp_path / "still.mp4"
     from PIL import Image
@@ -146,7 +147,7 @@ def test_zero_frames(tmp_path: Path, net: TransformerNet) -> None:
     with av.open(str(source), "w") as out:  # a video stream without a single frame (and some sound)
         video = out.add_stream("libvpx-vp9", rate=30)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        _sine(out, out.add_stream("libopus", rate=48_000, layout="mono"), 0.2)
+        write_tone(out, out.add_stream("libopus", rate=48_000, layout="mono"), 0.2)
     assert source.stat().st_size > 0
     assert "no frames" in _refused(source, net)
 

@@ -16,25 +16,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nst.blend import PresetMix, mixed_network
+from nst.blend import PresetMix
+from nst.cli.network import add_network_arguments, preset_network
 from nst.cli.outputs import check_outputs, distinct_stems, writable_folder
 from nst.cli.progress import ProgressBar
 from nst.device import checked_device
-from nst.errors import ImageError, PresetError
+from nst.errors import ImageError
 from nst.fast import FastResult, load_model, stylize
 from nst.images import IMAGE_SUFFIXES, save_png
-from nst.options import add_arguments, check, given_values
-from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES, list_presets, model_id
+from nst.options import check, given_values
+from nst.presets import MULTI_MODEL_ID
 from nst.recipe import Recipe
 from nst.settings import FastSettings
-from nst.transformer import TransformerNet
 
 EXIT_REFUSED = 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `fast` subcommand."""
-    defaults = FastSettings()
     p = subparsers.add_parser(
         "fast",
         help="feed-forward network (fast, one preset per network)",
@@ -43,29 +42,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "preset, missing network): refused files are named on stderr, the others are still written.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
-    add_preset_argument(p)
-    p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
-    p.add_argument(
-        "--model", help="a Hub repo id or checkpoint folder to use instead of the preset's network"
-    )
-    add_arguments(p, FastSettings)  # --strength, --preserve-color, --max-side, --blend (nst.settings)
-    p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
+    add_network_arguments(p, FastSettings)  # --preset, --variant, --model, --strength, ..., --device
     p.add_argument("-o", "--output-dir", type=Path, required=True, help="folder for the PNGs (created)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
-
-
-def add_preset_argument(p: argparse.ArgumentParser) -> None:
-    """`--preset ID[:WEIGHT]`, repeatable (a mix), shared by the fast and video commands."""
-    p.add_argument(
-        "--preset",
-        action="append",
-        metavar="PRESET[:WEIGHT]",
-        help=f"style preset ({', '.join(preset.id for preset in list_presets())}); repeat with weights to "
-        "blend presets, e.g. --preset van-gogh:0.7 --preset hokusai:0.3 (on the multi-style network)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,28 +97,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump({"results": results, "failed": failed}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return EXIT_REFUSED if failed else 0
-
-
-def preset_network(args: argparse.Namespace) -> tuple[str | TransformerNet, str, PresetMix | None]:
-    """(model id or network, name used in output file names, the preset mix when several are blended) from
-    --preset/--variant or --model. One preset (or a mix that leaves one) runs on that preset's own network."""
-    if args.model:
-        if args.preset and len(args.preset) > 1:
-            raise PresetError("--model takes no preset mix: give one --preset (for the file names) or none.")
-        return args.model, (args.preset or [Path(args.model.rstrip("/")).name])[0], None
-    if not args.preset:
-        known = ", ".join(preset.id for preset in list_presets())
-        raise PresetError(f"Choose a style with --preset (one of: {known}) or give --model.")
-    mix = PresetMix.parse(args.preset)
-    if mix.single is not None:
-        return model_id(mix.single, args.variant), mix.single, None
-    if args.variant != "standard":
-        print(
-            f"note: a mix of presets runs on the multi-style standard network, not --variant {args.variant}",
-            file=sys.stderr,
-        )
-    name = "+".join(f"{preset}{round(100 * weight)}" for preset, weight in mix.weights)
-    return mixed_network(mix, args.device), name, mix
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nst.cli.fast import add_preset_argument, preset_network
+from nst.cli.network import add_network_arguments, preset_network
 from nst.cli.progress import ProgressBar
 from nst.errors import NSTError
 from nst.humanize import format_duration
-from nst.options import add_arguments, given_values
-from nst.presets import MULTI_MODEL_ID, VARIANT_SUFFIXES
+from nst.options import given_values
+from nst.presets import MULTI_MODEL_ID
 from nst.recipe import Recipe
 from nst.settings import VideoSettings
 from nst.video import VideoResult, stylize_video
@@ -30,7 +30,6 @@ REDRAW_S = 0.25  # the progress bar is redrawn at most this often (and at the en
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `video` subcommand."""
-    defaults = VideoSettings()
     p = subparsers.add_parser(
         "video",
         help="stylise a video file (fast network, sound kept)",
@@ -40,11 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", type=Path, metavar="IN", help="a video file (MP4, MOV, WebM, MKV, ...)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
-    add_preset_argument(p)
-    p.add_argument("--variant", choices=tuple(VARIANT_SUFFIXES), default="standard", help="network variant")
-    p.add_argument("--model", help="a Hub repo id or checkpoint folder to use instead of the preset's")
-    add_arguments(p, VideoSettings)  # --strength, --preserve-color, --max-side, --smoothing, --blend
-    p.add_argument("--device", default=defaults.device, help="cpu, cuda or auto")
+    add_network_arguments(p, VideoSettings)  # --preset, ..., --smoothing, ..., --device
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

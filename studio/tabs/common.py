@@ -1,11 +1,14 @@
 """What the tabs share: the request's session and owners, refusals turned into pop-ups (once, here), raw
-uploads checked, the Run/Stop wiring of long runs, and the photo and result widgets."""
+uploads checked, long runs (their Stop flag and turn, Run/Stop buttons and wiring), and the photo, example
+and result widgets."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,7 +17,9 @@ from nst.errors import NSTError
 from studio.clients import ClientFiles, client_keys
 from studio.engine import Engine
 from studio.limits import GPU_QUEUE, GPU_WORKERS
+from studio.stops import StopFlag
 from studio.text import public_message
+from studio.turns import Turn
 
 Upload = dict[str, Any] | str | None  # an image input's raw value (events skip Gradio's preprocessing)
 MAX_EXAMPLES = 6  # all the shipped examples (examples/)
@@ -82,6 +87,14 @@ class Context:
         """The checked path (or data URL bytes) of an image input's value; see studio.clients.ClientFiles."""
         return self.files.resolve(value)
 
+    @contextlib.contextmanager
+    def long_run(self, request: gr.Request | None, kind: str) -> Iterator[tuple[StopFlag, Turn]]:
+        """One long `kind` run of the request's client: the session's Stop flag for it, and its place in the
+        line (admit refuses a second run of the same session or address at once); both end with the block."""
+        engine = self.engine
+        with engine.stops.running(session(request), kind) as flag, engine.admit(owners(request)) as turn:
+            yield flag, turn
+
     def arm(self, kind: str) -> Callable[[gr.Request], None]:
         """Hold a Stop flag for the session's next `kind` run (clicked before it queues)."""
 
@@ -128,6 +141,24 @@ def wire_gpu_run(
         **options,
     )
     stop.click(ctx.stopper(kind), None, None, queue=False, api_name=f"stop_{kind}")
+
+
+def run_buttons(kind: str, label: str, phone: bool = True) -> tuple[gr.Button, gr.Button]:
+    """A long run's Run and Stop buttons side by side (#kind-run, #kind-stop, what wire_gpu_run and the
+    browser tests expect); `phone` places them in the phone layout's run slot (static/phone.css)."""
+    with gr.Row(elem_classes="nst-m-run" if phone else None):
+        run = gr.Button(label, variant="primary", size="lg", elem_id=f"{kind}-run")
+        stop = gr.Button("Stop", variant="stop", size="lg", elem_id=f"{kind}-stop")
+    return run, stop
+
+
+def photo_examples(photos: Sequence[Path], photo: gr.Image, picker: gr.Dropdown) -> None:
+    """The example photos under a tab's inputs, each with the next painting of `picker` in turn, so that the
+    examples show every painting; nothing when there are no photos or no paintings to pick."""
+    paintings = picker.choices
+    if photos and paintings:
+        rows = [[str(p), paintings[i % len(paintings)][1]] for i, p in enumerate(photos)]
+        gr.Examples(rows[:MAX_EXAMPLES], [photo, picker], cache_examples=False, label="Try an example")
 
 
 def photo_input(

@@ -11,15 +11,14 @@ import gradio as gr
 from nst.humanize import format_duration
 from studio.results import CompareUpdate
 from studio.tabs.common import (
-    MAX_EXAMPLES,
     Context,
     Upload,
     friendly,
     output_image,
-    owners,
     painting_picker,
+    photo_examples,
     photo_input,
-    session,
+    run_buttons,
     wire_gpu_run,
 )
 from studio.text import FAST_READY, mebibytes, progress_html
@@ -38,9 +37,9 @@ class CompareHandlers:
         self, photo: Upload, preset: str | None, request: gr.Request | None = None
     ) -> Iterator[tuple[Any, ...]]:
         """Stream a comparison: fast image, quality previews (also in the slider), then the score table."""
-        ctx, engine = self.ctx, self.ctx.engine
-        with engine.stops.running(session(request), "compare") as flag, engine.admit(owners(request)) as turn:
-            for update in engine.compare(ctx.unopened(photo), preset, flag, turn):
+        ctx = self.ctx
+        with ctx.long_run(request, "compare") as (flag, turn):
+            for update in ctx.engine.compare(ctx.unopened(photo), preset, flag, turn):
                 yield compare_values(update)
 
 
@@ -74,14 +73,8 @@ def compare_tab(ctx: Context, photos: Sequence[Path]) -> None:
             preset = painting_picker(ctx, fast=True)
             ready = preset.choices
             gr.Markdown(about if ready else "Compare needs a fast-mode network: none is installed yet.")
-            with gr.Row(elem_classes="nst-m-run"):
-                run = gr.Button("Compare", variant="primary", size="lg", elem_id="compare-run")
-                stop = gr.Button("Stop", variant="stop", size="lg", elem_id="compare-stop")
-            if photos and ready:
-                rows = [[str(p), ready[i % len(ready)][1]] for i, p in enumerate(photos)]
-                gr.Examples(
-                    rows[:MAX_EXAMPLES], [photo, preset], cache_examples=False, label="Try an example"
-                )
+            run, stop = run_buttons("compare", "Compare")
+            photo_examples(photos, photo, preset)
         with gr.Column(scale=7, elem_classes="nst-output"):
             slider = gr.ImageSlider(
                 label="Fast ◀ ▶ Quality", type="pil", format="png", max_height=480, elem_id="compare-slider"

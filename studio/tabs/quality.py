@@ -12,15 +12,14 @@ from nst.settings import QualitySettings
 from studio.engine import BLEND, Styles
 from studio.limits import MIN_SIDE, QUALITY_MAX_SIZE, QUALITY_MAX_STEPS, QUALITY_MIN_STEPS_SLIDER
 from studio.tabs.common import (
-    MAX_EXAMPLES,
     Context,
     Upload,
     friendly,
     output_image,
-    owners,
     painting_picker,
+    photo_examples,
     photo_input,
-    session,
+    run_buttons,
     wire_gpu_run,
 )
 from studio.text import expected_time, progress_html
@@ -63,12 +62,11 @@ class QualityHandlers:
         **options: Any,
     ) -> Iterator[tuple[Any, str, Any]]:
         """Stream a quality run: previews, status, and finally the image with its recipe."""
-        ctx, engine = self.ctx, self.ctx.engine
+        ctx = self.ctx
         styles = Styles((style, ctx.unopened(style_upload)), (style2, ctx.unopened(style2_upload)), blend)
         values = from_api(QualitySettings, options)
-        # one long run per client (admit refuses a second at once); its Stop flag lives as long as the run
-        with engine.stops.running(session(request), "quality") as flag, engine.admit(owners(request)) as turn:
-            for update in engine.quality(ctx.unopened(photo), styles, flag, turn, **values):
+        with ctx.long_run(request, "quality") as (flag, turn):
+            for update in ctx.engine.quality(ctx.unopened(photo), styles, flag, turn, **values):
                 image = gr.skip() if update.image is None else update.image
                 recipe = update.event.recipe if update.event.done else gr.skip()
                 yield image, progress_html(update.event, update.note), recipe
@@ -122,12 +120,8 @@ def quality_tab(ctx: Context, photos: Sequence[Path]) -> None:
                 elem_id="quality-eta",
                 elem_classes="nst-m-run",
             )
-            with gr.Row(elem_classes="nst-m-run"):
-                run = gr.Button("Paint", variant="primary", size="lg", elem_id="quality-run")
-                stop = gr.Button("Stop", variant="stop", size="lg", elem_id="quality-stop")
-            if photos and paintings:
-                rows = [[str(p), paintings[i % len(paintings)][1]] for i, p in enumerate(photos)]
-                gr.Examples(rows[:MAX_EXAMPLES], [photo, style], cache_examples=False, label="Try an example")
+            run, stop = run_buttons("quality", "Paint")
+            photo_examples(photos, photo, style)
         with gr.Column(scale=6, elem_classes="nst-output"):
             result = output_image("quality-result", "Your painting", height=520)
             status = gr.HTML(elem_id="quality-status")

@@ -10,7 +10,7 @@ import gradio as gr
 
 from nst.settings import VideoSettings
 from studio.limits import GPU_QUEUE, VIDEO_PROGRESS_S, VIDEO_SIDES, thinned
-from studio.tabs.common import Context, friendly, painting_picker, session
+from studio.tabs.common import Context, friendly, painting_picker, run_buttons, session
 from studio.text import video_limits, video_status_html
 from studio.video_service import VideoService
 from studio.widgets import api_inputs, from_api, widgets
@@ -52,9 +52,7 @@ def video_tab(ctx: Context, service: VideoService) -> None:
                 with gr.Row():
                     for name in row:
                         options[name].render()
-            with gr.Row():
-                run = gr.Button("Paint the video", variant="primary", size="lg", elem_id="video-run")
-                stop = gr.Button("Stop", variant="stop", size="lg", elem_id="video-stop")
+            run, stop = run_buttons("video", "Paint the video", phone=False)
         with gr.Column(scale=6):
             result = gr.Video(
                 label="Your painted video", interactive=False, buttons=["download"], elem_id="video-result"
