@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.serving import one_network_engine
 from nst.errors import NSTError, PresetError
 from nst.transformer import TransformerNet, build_transformer, save_checkpoint
 from studio.engine import Engine
@@ -30,9 +31,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _engine(root: Path, multi: str = "multi") -> Engine:
-    return Engine(
-        "cpu", resolve_model=lambda preset_id, device: str(root / "net"), multi_model=str(root / multi)
-    )
+    return one_network_engine(root / "net", "cpu", multi_model=str(root / multi))
 
 
 def test_a_mix_runs_on_the_multi_style_network_and_is_recorded(root: Path) -> None:
