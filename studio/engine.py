@@ -26,7 +26,7 @@ from nst.device import pick_device
 from nst.errors import ImageError, NSTError, PresetError
 from nst.humanize import format_duration
 from nst.images import load_image, resize_max_side
-from nst.options import Declared, Option, parse, parse_all
+from nst.options import parse, parse_all
 from nst.presets import MULTI_MODEL_ID, get_preset, list_presets, style_image_path
 from nst.quality import QualityEvent, validate
 from nst.recipe import Recipe
@@ -48,7 +48,7 @@ from studio.limits import (
     THUMBNAIL_SIDE,
     thinned,
 )
-from studio.mixing import preset_mix
+from studio.mixing import BLEND, preset_mix
 from studio.models import PresetCard, bundled_model, model_on_disk
 from studio.results import CompareUpdate, FastOutput, QualityUpdate
 from studio.stops import StopFlag, StopRegistry
@@ -57,12 +57,6 @@ from studio.turns import Deadline, Gate, RunPolicy, Turn
 PhotoInput = str | os.PathLike[str] | bytes | None  # what the UI hands over: an upload's path (or bytes)
 ModelResolver = Callable[[str, torch.device], str]  # preset id, device -> model id or checkpoint folder
 T = TypeVar("T")
-# The second painting's share in a blend of two: a value of the Quality tab, not a setting (it becomes
-# QualitySettings.style_blend), declared like the options so that its check and widget come from one place.
-BLEND = Declared(
-    "blend", 0.5, Option("the second painting's share", "Blend", title="Share of the second painting",
-                         kind="number", low=0.0, high=1.0, step=0.05),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -327,8 +321,7 @@ class Engine:
                     updates = gpu.compare_on_device(
                         resize_max_side(picture, side), painting, model, smaller, stop
                     )
-                    keep = lambda u: u.event is None or u.quality is not None or u.rows  # noqa: E731
-                    yield from thinned(updates, keep, STATUS_INTERVAL_S)
+                    yield from thinned(updates, _compare_milestone, STATUS_INTERVAL_S)
 
                 for update, note in _shrinking(attempt, settings.size):
                     if update.rows and update.event is not None and update.event.stopped and deadline.expired:

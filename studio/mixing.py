@@ -1,6 +1,7 @@
-"""Mixing two presets in the Fast tab: the second preset's share, declared like the options (its check and
-widget come from one place), and the rule that turns what a client sent into the presets a run paints with.
-A mix runs on the multi-style network (nst.blend); one preset alone runs on its own network.
+"""Two paintings at once: the Quality tab's blend of two paintings and the Fast tab's mix of two presets. Each
+second share is declared like the options (its check and widget come from one place); `preset_mix` turns
+what a client sent into the presets a fast run paints with. A mix runs on the multi-style network
+(nst.blend); one preset alone runs on its own network.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from nst.options import Declared, Option, parse
 from nst.presets import get_preset
 from studio import text
 
-# A value, not a setting: it chooses the network, as the preset does.
+# The second painting's share in a Quality blend: a value of the tab, not a setting (it becomes
+# QualitySettings.style_blend).
+BLEND = Declared(
+    "blend", 0.5, Option("the second painting's share", "Blend", title="Share of the second painting",
+                         kind="number", low=0.0, high=1.0, step=0.05),
+)  # fmt: skip
+
+# The second preset's share in a Fast mix: a value, not a setting (it picks the network, as a preset does).
 MIX = Declared(
     "mix", 0.0, Option("the second preset's share (0 = the first preset alone)", "Mix",
                        title="Share of the second preset", kind="number", low=0.0, high=1.0, step=0.05),

@@ -9,8 +9,9 @@ from typing import Any
 import gradio as gr
 
 from nst.settings import QualitySettings
-from studio.engine import BLEND, Styles
+from studio.engine import Styles
 from studio.limits import MIN_SIDE, QUALITY_MAX_SIZE, QUALITY_MAX_STEPS, QUALITY_MIN_STEPS_SLIDER
+from studio.mixing import BLEND
 from studio.tabs.common import (
     Context,
     Upload,
