@@ -36,6 +36,7 @@ pytestmark = [
 
 MAX_UPLOAD = 1_000_000
 SHALLOW = (["relu1_1", "relu2_1"], ["relu2_1"])
+NO_MIX = ("", 0.0)  # /fast's last two values: no second preset, share 0 (raw HTTP calls send every value)
 FAST_USUAL_S = 20.0  # a 96×64 fast request takes well under a second; generous for a busy 2-core machine
 
 
@@ -132,7 +133,9 @@ def upload(server: str, root: Path) -> dict[str, Any]:
 
 
 def fast(server: str, photo: Any, strength: float = 1.0, **options: Any) -> tuple[str, Any]:
-    return Call(server, "fast", [photo, "van-gogh", strength, False, 256], **options).result(timeout=60)
+    return Call(server, "fast", [photo, "van-gogh", strength, False, 256, *NO_MIX], **options).result(
+        timeout=60
+    )
 
 
 def timed_fast(server: str, photo: Any) -> float:
@@ -153,12 +156,12 @@ def test_an_upload_is_served(server: str, upload: dict[str, Any]) -> None:
 def test_server_paths_without_meta_are_refused_alike(server: str, root: Path) -> None:
     """Before: a bare path reached nst.images, and with strength 0 the server's file came back."""
     answers = {
-        refusal(server, "fast", [{"path": str(path)}, "van-gogh", 0.0, False, 256])
+        refusal(server, "fast", [{"path": str(path)}, "van-gogh", 0.0, False, 256, *NO_MIX])
         for path in [root / "photo.jpg", root / "missing.jpg", root, root / "net" / "model.safetensors"]
     }
     assert answers == {NOT_AN_UPLOAD}  # one answer: it does not tell what exists
     for path in ["/proc/self/fd/0", "/dev/zero"]:  # a bare string is refused by Gradio's own validation
-        kind, _ = Call(server, "fast", [path, "van-gogh", 0.0, False, 256]).result(timeout=30)
+        kind, _ = Call(server, "fast", [path, "van-gogh", 0.0, False, 256, *NO_MIX]).result(timeout=30)
         assert kind == "error"
     kind, _ = fast(server, {"path": "/dev/zero", "url": "http://example.invalid/x.jpg"})
     assert kind == "error"
@@ -166,7 +169,7 @@ def test_server_paths_without_meta_are_refused_alike(server: str, root: Path) ->
 
 def test_a_path_outside_the_uploads_with_meta_is_refused(server: str, root: Path) -> None:
     outside = {"path": str(root / "photo.jpg"), "meta": {"_type": "gradio.FileData"}}
-    kind, _ = Call(server, "fast", [outside, "van-gogh", 0.0, False, 256]).result(timeout=30)
+    kind, _ = Call(server, "fast", [outside, "van-gogh", 0.0, False, 256, *NO_MIX]).result(timeout=30)
     assert kind == "error"
 
 
@@ -175,7 +178,10 @@ def test_a_fifo_in_the_upload_folder_does_not_block_the_worker(server: str, uplo
     fifo.parent.mkdir(parents=True)
     os.mkfifo(fifo)
     try:
-        assert refusal(server, "fast", [{"path": str(fifo)}, "van-gogh", 1.0, False, 256]) == NOT_AN_UPLOAD
+        assert (
+            refusal(server, "fast", [{"path": str(fifo)}, "van-gogh", 1.0, False, 256, *NO_MIX])
+            == NOT_AN_UPLOAD
+        )
     finally:
         fifo.unlink()
     assert timed_fast(server, upload) < FAST_USUAL_S
@@ -186,7 +192,7 @@ def test_data_urls_are_capped_before_decoding(server: str, root: Path) -> None:
     kind, (_, info, _) = fast(server, {"url": f"data:image/jpeg;base64,{small}"})
     assert kind == "complete" and "96×64 px" in info
     huge = "data:image/jpeg;base64," + "A" * (4 * MAX_UPLOAD // 3 + 8)
-    message = refusal(server, "fast", [{"url": huge}, "van-gogh", 1.0, False, 256])
+    message = refusal(server, "fast", [{"url": huge}, "van-gogh", 1.0, False, 256, *NO_MIX])
     assert "the largest accepted is 1.0 MB" in message
 
 
@@ -214,8 +220,16 @@ def test_run_settings_beyond_the_ui_are_refused(
 
 
 def test_fast_settings_beyond_the_ui_are_refused(server: str, upload: dict[str, Any]) -> None:
-    assert "between 0 and 1" in refusal(server, "fast", [upload, "van-gogh", 9.0, False, 256])
-    assert "between 64 and 1024 px" in refusal(server, "fast", [upload, "van-gogh", 1.0, False, 10**9])
+    assert "between 0 and 1" in refusal(server, "fast", [upload, "van-gogh", 9.0, False, 256, *NO_MIX])
+    assert "between 64 and 1024 px" in refusal(
+        server, "fast", [upload, "van-gogh", 1.0, False, 10**9, *NO_MIX]
+    )
+    mix = refusal(server, "fast", [upload, "van-gogh", 1.0, False, 256, "hokusai", 7.0])
+    assert "mix" in mix.lower() and "between 0 and 1" in mix
+    assert (
+        "preset"
+        in refusal(server, "fast", [upload, "van-gogh", 1.0, False, 256, "../../etc/passwd", 0.5]).lower()
+    )
 
 
 def test_one_long_run_per_client_while_fast_is_still_served(
