@@ -64,6 +64,7 @@ def open_app(browser: Browser, url: str, screen: dict[str, Any] = DESKTOP) -> Pa
     page = browser.new_page(**screen)
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector("#fast-photo", timeout=60_000)
+    page.wait_for_selector("html[data-nst-ready]", state="attached", timeout=60_000)  # phone.js listens
     return page
 
 

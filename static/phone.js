@@ -21,10 +21,16 @@
     if (target === null || !stacked()) return;
     scroll(target);
     // The upload widget can pull the page back to itself when it finishes, after this tap: bring the result
-    // up again when its picture arrives (once, within a minute).
+    // up again when its new picture has arrived and loaded (once, within a minute). Other changes inside the
+    // result (its progress overlay) come first and must not use up that one scroll.
+    const picture = () => target.querySelector("img")?.getAttribute("src") ?? null;
+    const before = picture();
     const watch = new MutationObserver(() => {
+      const img = target.querySelector("img");
+      if (img === null || picture() === null || picture() === before) return;
       watch.disconnect();
-      scroll(target);
+      if (img.complete) scroll(target);
+      else img.addEventListener("load", () => scroll(target), { once: true });
     });
     watch.observe(target, { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] });
     setTimeout(() => watch.disconnect(), 60000);
@@ -45,4 +51,7 @@
     },
     true,
   );
+  // Gradio runs this after the page is built, so a very quick first tap can come before it: say when it is
+  // listening (the browser tests wait for this before they touch the page).
+  document.documentElement.dataset.nstReady = "true";
 }
