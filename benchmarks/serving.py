@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # the web app (Gradio) is loaded by the callers that serve it
     from studio.engine import Engine
 
 
+LAUNCH_ATTEMPTS = 2
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:
@@ -43,7 +46,18 @@ def served(demo: gr.Blocks, **options: Any) -> Iterator[str]:
     override launch arguments) and yield its address; the server is closed when the block ends."""
     import studio
 
-    _, url, _ = studio.launch(demo, prevent_thread_lock=True, server_port=free_port(), quiet=True, **options)
+    for attempt in range(LAUNCH_ATTEMPTS):
+        try:
+            _, url, _ = studio.launch(
+                demo, prevent_thread_lock=True, server_port=free_port(), quiet=True, **options
+            )
+            break
+        except ValueError as exc:
+            # Gradio gives its own server one 3 s request to answer; on two busy cores it may not have
+            # (it then asks for a share link). Anything else, or a second miss, is a real failure.
+            demo.close()
+            if "shareable link" not in str(exc) or attempt + 1 == LAUNCH_ATTEMPTS:
+                raise
     try:
         yield url
     finally:

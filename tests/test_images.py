@@ -188,6 +188,30 @@ def test_embedded_icc_profile_is_applied_and_dropped() -> None:
     assert broken.getpixel((5, 5)) == (200, 100, 50)
 
 
+def swap_primaries(icc: bytes) -> bytes:
+    """`icc` with its rXYZ and bXYZ tags pointing at each other's data (the ICC tag table: a count at byte
+    128, then 12-byte entries of signature, offset, size)."""
+    profile = bytearray(icc)
+    count = int.from_bytes(profile[128:132], "big")
+    entries = {bytes(profile[132 + 12 * i : 136 + 12 * i]): 136 + 12 * i for i in range(count)}
+    red, blue = entries[b"rXYZ"], entries[b"bXYZ"]
+    profile[red : red + 8], profile[blue : blue + 8] = profile[blue : blue + 8], profile[red : red + 8]
+    return bytes(profile)
+
+
+def test_a_profile_that_is_not_srgb_is_applied_and_an_srgb_one_is_skipped() -> None:
+    """The sRGB check is a shortcut (webcam frames carry an sRGB profile), not a way to skip real ones."""
+    source = noise(32, 24)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    swapped = swap_primaries(srgb)  # a valid RGB profile whose red is sRGB's blue and vice versa
+    tagged = ImageCms.ImageCmsProfile(io.BytesIO(swapped))
+    expected = ImageCms.profileToProfile(source, tagged, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    converted = load_image(encode(source, "PNG", icc_profile=swapped))
+    assert expected is not None and np.array_equal(np.asarray(converted), np.asarray(expected))
+    assert np.abs(np.asarray(converted, dtype=int) - np.asarray(source)).max() > 50
+    assert np.array_equal(np.asarray(load_image(encode(source, "PNG", icc_profile=srgb))), np.asarray(source))
+
+
 # --- numpy arrays ---------------------------------------------------------------------------------
 
 
