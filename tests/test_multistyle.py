@@ -15,7 +15,7 @@ from nst.errors import NSTError, PresetError
 from nst.fast import clear_model_cache, stylize
 from nst.transformer import InstanceNorm, TransformerNet, load_checkpoint, save_checkpoint
 from tests.helpers import gradient_image
-from training import distill, multistyle, ship_multi
+from training import distill, distill_cache, multistyle, ship_multi
 
 PRESETS = ("van-gogh", "hokusai", "picasso", "kandinsky")
 
@@ -196,6 +196,40 @@ def test_distillation_moves_the_student_towards_the_teacher(
     assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
     with pytest.raises(NSTError, match="one of the teacher's styles"):
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
+
+
+def test_the_teacher_paints_each_crop_once_and_an_interrupted_cache_continues(
+    tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch, one_thread: None
+) -> None:
+    monkeypatch.setattr(distill_cache, "CHUNK", 2)
+    teacher, paths, cache = (
+        _multi().export_style(torch.eye(4)[1]).eval(),
+        sorted(photos.iterdir()),
+        tmp_path / "c",
+    )
+    device = torch.device("cpu")
+
+    def stop_after_two(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        distill_cache.pairs(cache, paths, 32, teacher, "hokusai", device, stop_after_two)
+    seen: list[int] = []
+    pairs = distill_cache.pairs(
+        cache, paths, 32, teacher, "hokusai", device, lambda done, total: seen.append(done)
+    )
+    assert seen == [4, 6]  # continued after the first chunk
+    photo, target = pairs.batch([5, 0], device)
+    with torch.no_grad():
+        expected = teacher(photo)
+    assert photo.shape == (2, 3, 32, 32) and (target - expected).abs().max() <= 0.5 / 255 + 1e-6
+    seen.clear()
+    distill_cache.pairs(cache, paths, 32, teacher, "hokusai", device, lambda done, total: seen.append(done))
+    assert seen == []  # all painted already: nothing to do
+    other = _multi(seed=1).export_style(torch.eye(4)[1]).eval()
+    distill_cache.pairs(cache, paths, 32, other, "hokusai", device, lambda done, total: seen.append(done))
+    assert seen == [2, 4, 6]  # another teacher: painted afresh
 
 
 def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path: Path) -> None:

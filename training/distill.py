@@ -3,9 +3,11 @@
     python -m training.distill --teacher training/state/presets-multi --preset hokusai \
         --data ../shared/datasets --out runs/distill/hokusai --minutes 30 --init styles/hokusai-cpu
 
-The student learns to reproduce the teacher's output: L1 on the pixels plus a light relu2_2 feature term.
-No Gram matrices and no deep VGG layers, so a step costs a fraction of a style-loss step; the student
-inherits the teacher's look (motif scale, crisp structure) instead of rediscovering it from the painting.
+The student learns to reproduce the teacher's output: L1 on the pixels plus a light relu2_2 feature term
+(at half size). No Gram matrices and no deep VGG layers, so a step costs a fraction of a style-loss step; the
+student inherits the teacher's look (motif scale, crisp structure) instead of rediscovering it from the
+painting. The teacher paints each photo's crop once, into a cache the student then trains on for many epochs
+(training/distill_cache.py; shared by the presets' runs, each preset's paintings in a file of its own).
 The teacher is a multi-style state folder (with `--preset`) or any single-style checkpoint folder / model id.
 Writes OUT/model/ (Hub layout, fp16) through a temporary folder and a rename.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
+from torch import Tensor
 
 from nst.device import enable_fast_math, pick_device
 from nst.errors import NSTError, refusals_to_exit_status
@@ -29,11 +31,13 @@ from nst.fast import load_model
 from nst.losses import relative_mse
 from nst.settings import use_local_data
 from nst.transformer import VARIANTS, TransformerNet, build_transformer, load_checkpoint, save_checkpoint
-from nst.vgg import load_encoder
-from training.data import InfiniteSampler, PhotoDataset, find_images
+from nst.vgg import VGGEncoder, load_encoder
+from training import distill_cache
+from training.data import InfiniteSampler, find_images, usable_images
 from training.folders import partial_for, swap_in
 
 FEATURE_LAYER = "relu2_2"
+FEATURE_SCALE = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class DistillConfig:
     device: str = "auto"
     seed: int = 0
     log_every: int = 20
+    cache: Path | None = None  # the teacher's paintings of the crops (default: OUT/../teacher-cache)
+
+    @property
+    def cache_folder(self) -> Path:
+        return self.cache if self.cache is not None else self.out.parent / "teacher-cache"
 
 
 @dataclass(frozen=True)
@@ -93,8 +102,13 @@ def student_network(config: DistillConfig) -> TransformerNet:
     return student
 
 
-def distill(config: DistillConfig, on_report: Callable[[DistillReport], None] | None = None) -> Path:
-    """Train the student; returns OUT/model."""
+def distill(
+    config: DistillConfig,
+    on_report: Callable[[DistillReport], None] | None = None,
+    on_cache: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Train the student; returns OUT/model. The teacher first paints every photo's crop once (see
+    training.distill_cache; `on_cache(done, total)` follows it), then the student learns from those."""
     if not (32 <= config.size <= 1024 and config.batch_size >= 1 and config.steps >= 1 and config.lr > 0):
         raise NSTError("--size 32..1024, --batch-size >= 1, --steps >= 1, --lr > 0")
     device = pick_device(config.device)
@@ -104,22 +118,25 @@ def distill(config: DistillConfig, on_report: Callable[[DistillReport], None] | 
     torch.manual_seed(config.seed)
     teacher = teacher_network(config).to(device).eval().requires_grad_(False)
     student = student_network(config).to(device).train()
-    dataset = PhotoDataset(find_images(config.data), config.size, config.batch_size, native=True)
-    loader = DataLoader(
-        dataset, batch_size=config.batch_size, sampler=InfiniteSampler(len(dataset), config.seed)
+    photos = usable_images(find_images(config.data))
+    if len(photos) < config.batch_size:
+        raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
+    pairs = distill_cache.pairs(
+        config.cache_folder, photos, config.size, teacher, config.preset or "teacher", device, on_cache
     )
+    del teacher  # its paintings are on disk now
+    order = (index for index, _ in InfiniteSampler(len(pairs), config.seed))
     encoder = load_encoder((FEATURE_LAYER,), device)
     optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
-    data, started, window = iter(loader), time.perf_counter(), time.perf_counter()
+    started = window = time.perf_counter()
     sums, count = torch.zeros(2), 0
     for step in range(1, config.steps + 1):
-        photos = next(data).to(device)
+        batch, target = pairs.batch([next(order) for _ in range(config.batch_size)], device)
         with torch.no_grad():
-            target = teacher(photos)
-            target_features = encoder(target, (FEATURE_LAYER,))[FEATURE_LAYER]
-        output = student(photos)
+            target_features = features(encoder, target)
+        output = student(batch)
         l1 = (output - target).abs().mean()
-        feature = relative_mse(encoder(output, (FEATURE_LAYER,))[FEATURE_LAYER], target_features).mean()
+        feature = relative_mse(features(encoder, output), target_features).mean()
         loss = l1 + config.feature_weight * feature
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -137,6 +154,13 @@ def distill(config: DistillConfig, on_report: Callable[[DistillReport], None] | 
         if done:
             break
     return write_model(student.eval(), config.out)
+
+
+def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
+    """relu2_2 features of `images` shrunk by FEATURE_SCALE: a light term on mid-scale structure, at a quarter
+    of the loss network's cost at full size (where it took three quarters of a step)."""
+    small = F.interpolate(images, scale_factor=FEATURE_SCALE, mode="area")
+    return encoder(small, (FEATURE_LAYER,))[FEATURE_LAYER]
 
 
 def write_model(model: TransformerNet, out: Path) -> Path:
@@ -166,6 +190,7 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument("--device", default=d.device)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--log-every", type=int, default=d.log_every)
+    p.add_argument("--cache", type=Path, default=None, help="default OUT/../teacher-cache")
     return DistillConfig(**vars(p.parse_args(argv)))
 
 
@@ -180,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    folder = distill(parse_args(argv), report)
+    def cache(done: int, total: int) -> None:
+        if done == total or done % 400 < distill_cache.CHUNK:
+            print(f"teacher painted {done}/{total} crops", file=sys.stderr, flush=True)
+
+    folder = distill(parse_args(argv), report, cache)
     print(f"model written to {folder}", file=sys.stderr)
     return 0
 
