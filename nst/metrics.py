@@ -66,7 +66,8 @@ class Scorer:
 
     @torch.no_grad()
     def score(self, output: Image.Image, photo: Image.Image) -> dict[str, float]:
-        """content, style, total and ssim of `output` against `photo` (resized to the output's size)."""
+        """content, style, total, ssim and stripes (periodic_texture) of `output` against `photo` (resized to
+        the output's size)."""
         if photo.size != output.size:
             photo = photo.resize(output.size, Image.Resampling.LANCZOS)
         x, p = image_to_tensor(output, self.device), image_to_tensor(photo, self.device)
@@ -77,6 +78,7 @@ class Scorer:
             "style": style,
             "total": content + STYLE_WEIGHT * style,
             "ssim": float(ssim(x, p)[0]),
+            "stripes": periodic_texture(output),
         }
 
 

@@ -47,6 +47,7 @@ def test_protocol_scores_the_photo_itself_as_perfect_content(
     assert score["content"] == pytest.approx(0.0, abs=1e-6)
     assert score["ssim"] == pytest.approx(1.0, abs=1e-4)
     assert score["style"] > 0 and score["total"] == pytest.approx(300 * score["style"])
+    assert 0 < score["stripes"] < 1
 
 
 def test_fast_and_quality_rows(photos: list[Path], style: Path, vgg_weights: Path) -> None:

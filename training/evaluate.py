@@ -7,6 +7,7 @@ Protocol (the same for every row, whatever a network was trained with):
   equal layer weights (nst.losses, unweighted); total = content + 3e2 x style (the quality engine's own
   balance, nst.settings.STYLE_WEIGHT; TV is not scored);
 - SSIM of the output's luminance to the photo's (nst.metrics.ssim, 11 px Gaussian window);
+- stripes: the share of the high-pass spectrum in its strongest peaks (nst.metrics.periodic_texture);
 - quality@N: `run_quality` with the library's defaults (L-BFGS, content init, style scale 1, TV 1) at the
   same size, the image after N steps; one run of max(N) steps gives every N.
 Numbers are means over the photos; `seconds` is the mean time to produce one output.
@@ -47,12 +48,13 @@ class EvalResult:
     style: float
     total: float
     ssim: float
+    stripes: float  # nst.metrics.periodic_texture: the fine periodic texture of an under-trained network
     seconds: float
     photos: int
 
 
 def _mean(scores: Sequence[dict[str, float]], seconds: Sequence[float]) -> EvalResult:
-    keys = ("content", "style", "total", "ssim")
+    keys = ("content", "style", "total", "ssim", "stripes")
     means = {k: sum(s[k] for s in scores) / len(scores) for k in keys}
     return EvalResult(**means, seconds=sum(seconds) / len(seconds), photos=len(scores))
 
@@ -115,12 +117,13 @@ def evaluate_quality(
 def markdown_rows(rows: dict[str, EvalResult]) -> list[str]:
     """Markdown table lines (header included) for named results."""
     lines = [
-        "| output | content ↓ | style ↓ | total ↓ | SSIM ↑ | s / image |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| output | content ↓ | style ↓ | total ↓ | SSIM ↑ | stripes ↓ | s / image |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
         lines.append(
-            f"| {name} | {r.content:.3f} | {r.style:.5f} | {r.total:.3f} | {r.ssim:.3f} | {r.seconds:.2f} |"
+            f"| {name} | {r.content:.3f} | {r.style:.5f} | {r.total:.3f} | {r.ssim:.3f} | {r.stripes:.3f} "
+            f"| {r.seconds:.2f} |"
         )
     return lines
 

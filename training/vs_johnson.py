@@ -24,7 +24,7 @@ from PIL import Image
 from nst.errors import refusals_to_exit_status
 from nst.fast import stylize
 from nst.images import load_image, save_png
-from nst.metrics import Scorer, periodic_texture
+from nst.metrics import Scorer
 from nst.presets import get_preset, style_image_path
 from nst.settings import SHARED_DIR, use_local_data
 from nst.transformer import TransformerNet, load_checkpoint
@@ -84,7 +84,7 @@ def compare(shared: Path, multi: Path | None, variants: list[str]) -> tuple[Imag
         def measure(image: Image.Image, scorer: Scorer = scorer, photo: Image.Image = photo) -> tuple:
             small = image.resize(photo.size, Image.Resampling.LANCZOS)
             values = scorer.score(small, photo)
-            return periodic_texture(small), values["ssim"], values["style"]
+            return values["stripes"], values["ssim"], values["style"]
 
         row = [big]
         ref: tuple = (None, None, None)
