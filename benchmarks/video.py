@@ -26,6 +26,7 @@ from nst.images import load_image, resize_max_side
 from nst.presets import list_presets, model_id
 from nst.settings import SHARED_DIR, VideoSettings
 from nst.temporal import FrameStylizer, flicker_ratio, warped_error
+from nst.transformer import build_transformer, save_checkpoint
 from nst.video import stylize_video
 
 SIZE = (640, 360)
@@ -63,9 +64,8 @@ def clip_frames(size: tuple[int, int] = SIZE, frames: int = FRAMES) -> list[np.n
     return out
 
 
-def _end_to_end(ctx: BenchContext, clip: Path, variant: str, preset: str) -> Measurement:
-    """Seconds per frame of the whole pipeline, and each stage's share."""
-    model = model_id(preset, variant)
+def _end_to_end(ctx: BenchContext, clip: Path, model: str, label: str) -> Measurement:
+    """Seconds per frame of the whole pipeline with `model` (id or folder), and each stage's share."""
     load_model(model, ctx.device)
     settings = VideoSettings(max_side=max(SIZE), device=str(ctx.device))
     per_frame, shares = [], []
@@ -80,7 +80,7 @@ def _end_to_end(ctx: BenchContext, clip: Path, variant: str, preset: str) -> Mea
     overhead = statistics.median(s["decode"] + s["encode"] for s in shares)
     fps = 1.0 / statistics.median(per_frame)
     return Measurement(
-        f"video {SIZE[0]}×{SIZE[1]}, {variant} variant ({preset}), end to end",
+        f"video {SIZE[0]}×{SIZE[1]}, {label}, end to end",
         per_frame,
         unit="s/frame",
         peak_mem_bytes=peak_rss_bytes() if ctx.device.type == "cpu" else torch.cuda.max_memory_allocated(),
@@ -153,7 +153,13 @@ def run(ctx: BenchContext) -> list[Measurement]:
     with tempfile.TemporaryDirectory() as folder:
         clip = Path(folder) / "pan.mp4"
         write_clip(clip, frames, fps=FPS, options=SHARP)
-        rows = [_end_to_end(ctx, clip, variant, preset) for variant in variants]
+        rows = [
+            _end_to_end(ctx, clip, model_id(preset, variant), f"{variant} variant ({preset})")
+            for variant in variants
+        ]
+        if ctx.device.type == "cpu":  # the video variant has no trained presets yet: its speed, untrained
+            untrained = save_checkpoint(build_transformer("video"), Path(folder) / "video-net")
+            rows.append(_end_to_end(ctx, clip, str(untrained), "video variant (random weights)"))
     rows += _flicker(ctx, frames, "cpu")
     rows.append(_floor(ctx, frames, "cpu"))
     return rows

@@ -106,7 +106,7 @@ def test_max_side_shrinks_the_input(net: TransformerNet, photo: Image.Image) -> 
     assert stylize(photo, net, max_side=48).size == (48, 32)
 
 
-@pytest.mark.parametrize("variant", ["standard", "cpu"])
+@pytest.mark.parametrize("variant", ["standard", "cpu", "video"])
 def test_tiled_output_matches_untiled(variant: str) -> None:
     torch.manual_seed(0)
     model = build_transformer(variant).eval()

@@ -20,7 +20,7 @@ from training import distill, distill_cache, multistyle, ship_multi
 PRESETS = ("van-gogh", "hokusai", "picasso", "kandinsky")
 
 
-def _multi(styles: int = 4, depthwise: bool = False, seed: int = 0) -> TransformerNet:
+def _multi(styles: int = 4, depthwise: bool = False, seed: int = 0, stem_stride: int = 1) -> TransformerNet:
     """A small multi-style network whose style rows differ (fresh ones are all identity)."""
     torch.manual_seed(seed)
     net = TransformerNet(
@@ -30,6 +30,7 @@ def _multi(styles: int = 4, depthwise: bool = False, seed: int = 0) -> Transform
         depthwise=depthwise,
         styles=styles,
         style_names=PRESETS[:styles],
+        stem_stride=stem_stride,
     )
     for module in net.modules():
         if isinstance(module, InstanceNorm):
@@ -38,9 +39,11 @@ def _multi(styles: int = 4, depthwise: bool = False, seed: int = 0) -> Transform
     return net.eval()
 
 
-@pytest.mark.parametrize("depthwise", [False, True])
-def test_exported_style_equals_the_multi_style_network(one_thread: None, depthwise: bool) -> None:
-    net = _multi(depthwise=depthwise)
+@pytest.mark.parametrize(("depthwise", "stem_stride"), [(False, 1), (True, 1), (True, 2)])
+def test_exported_style_equals_the_multi_style_network(
+    one_thread: None, depthwise: bool, stem_stride: int
+) -> None:
+    net = _multi(depthwise=depthwise, stem_stride=stem_stride)
     x = torch.rand(2, 3, 37, 45)
     with torch.no_grad():
         for index in range(4):

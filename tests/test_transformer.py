@@ -61,6 +61,20 @@ def test_cpu_variant_is_much_smaller() -> None:
     assert any(m.groups == m.in_channels > 1 for m in cpu.res.modules() if isinstance(m, torch.nn.Conv2d))
 
 
+def test_video_variant_has_no_layer_at_full_resolution() -> None:
+    """Its speed comes from this: every convolution runs at half size or less (the head upsamples)."""
+    video, cpu = build_transformer("video").eval(), build_transformer("cpu")
+    count = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    assert video.factor == 8 and count(video) <= count(cpu)  # residual blocks at 1/8 size, like CPU-fast
+    heights: list[int] = []
+    for module in video.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(lambda m, args, out: heights.append(out.shape[-2]))
+    with torch.no_grad():
+        out = video(torch.rand(1, 3, 64, 96))
+    assert out.shape == (1, 3, 64, 96) and heights and max(heights) <= 32
+
+
 def test_upsample_conv_equals_nearest_upsample_then_conv() -> None:
     torch.manual_seed(0)
     conv = torch.nn.Conv2d(6, 5, 3, padding=1, padding_mode="reflect")
