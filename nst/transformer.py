@@ -385,10 +385,9 @@ def save_checkpoint(model: TransformerNet, folder: str | os.PathLike[str], **car
     """Write `model` to `folder` as config.json + fp16 model.safetensors + README.md (model card)."""
     folder = Path(folder)
     half = copy.deepcopy(model).to(device="cpu", dtype=torch.float16)
-    if isinstance(half._hub_mixin_config, dict):  # settings at their defaults left out: today's config.json
-        dropped = {"stem_stride"} if model._stem_stride == 1 else set()
-        dropped |= set() if model.styles else {"styles", "style_names"}
-        half._hub_mixin_config = {k: v for k, v in half._hub_mixin_config.items() if k not in dropped}
+    # config.json = the architecture (settings at their defaults left out: today's files for today's networks)
+    styles = {"styles": model.styles, "style_names": list(model.style_names)} if model.styles else {}
+    half._hub_mixin_config = model.architecture() | styles
     half.save_pretrained(folder, model_card_kwargs=card_kwargs)
     return folder
 
