@@ -71,4 +71,4 @@ def one_network_engine(net: str | os.PathLike[str], device: str = "auto", **opti
     from studio.engine import Engine
 
     folder = str(net)
-    return Engine(device, resolve_model=lambda preset_id, device: folder, **options)
+    return Engine(device, resolve_model=lambda preset_id, device, frames: folder, **options)

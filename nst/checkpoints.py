@@ -1,11 +1,11 @@
 """Which files serve a model id, and whether they are complete: the one checkpoint resolver.
 
-A model id is a preset's network (`van-gogh`, `van-gogh-cpu`), the multi-style network (`presets-multi`), a
-Hub repo id (`org/name`), or a checkpoint folder on disk. A checkpoint is a folder holding `CHECKPOINT_FILES`
-(config.json + model.safetensors). An id's sources are tried best first: the folder bundled in
-styles/<model id>/, the Hugging Face cache, a fresh download (nst.hub decides whether one may be tried).
-`load_network` walks them lazily, so a source that is missing or fails to load falls through to the next, and
-its error names every source it tried.
+A model id is a preset's network (`van-gogh`, `van-gogh-cpu`, `van-gogh-video`), the multi-style network
+(`presets-multi`), a Hub repo id (`org/name`), or a checkpoint folder on disk. A checkpoint is a folder
+holding `CHECKPOINT_FILES` (config.json + model.safetensors). An id's sources are tried best first: the
+folder bundled in styles/<model id>/, the Hugging Face cache, a fresh download (nst.hub decides whether one
+may be tried). `load_network` walks them lazily, so a source that is missing or fails to load falls through
+to the next, and its error names every source it tried.
 """
 
 from __future__ import annotations
@@ -72,14 +72,13 @@ def model_source(model: str) -> ModelSource:
     if model == MULTI_MODEL_ID:
         repo_id, revision = _multi_repo()
         return ModelSource(model, bundled_folder(model), repo_id, revision, None, None)
-    cpu_suffix = VARIANT_SUFFIXES["cpu"]
-    variant = "cpu" if model.endswith(cpu_suffix) else "standard"
-    preset = get_preset(model.removesuffix(cpu_suffix) if variant == "cpu" else model)
-    if variant == "cpu":
-        return ModelSource(
-            model, bundled_folder(model), preset.cpu_repo_id, preset.cpu_revision, preset, variant
-        )
-    return ModelSource(model, bundled_folder(model), preset.repo_id, preset.revision, preset, variant)
+    variant, preset_id = next(
+        (variant, model.removesuffix(suffix))
+        for variant, suffix in sorted(VARIANT_SUFFIXES.items(), key=lambda item: -len(item[1]))
+        if model.endswith(suffix)
+    )  # the longest suffix that matches: "" (standard) matches every id, so it is tried last
+    preset = get_preset(preset_id)
+    return ModelSource(model, bundled_folder(model), *preset.hub_repo(variant), preset, variant)
 
 
 def cached_folder(source: ModelSource) -> Path | None:
@@ -99,13 +98,15 @@ def on_disk(model: str) -> bool:
     return cached_folder(source) is not None
 
 
-def preferred_model(preset_id: str, device_type: str) -> str:
+def preferred_model(preset_id: str, device_type: str, frames: bool = False) -> str:
     """The preset's model id for this hardware: the CPU variant on a CPU (`device_type` "cpu"), the standard
     one elsewhere; the other variant when only that one is bundled; else the preferred id (load_network then
-    looks in the Hub cache and downloads)."""
+    looks in the Hub cache and downloads). For video `frames` on a CPU the video variant comes first when it
+    is bundled: it is optional, so it is never the id left to download."""
     order = ("cpu", "standard") if device_type == "cpu" else ("standard", "cpu")
     ids = [model_id(preset_id, variant) for variant in order]
-    return next((candidate for candidate in ids if is_complete(bundled_folder(candidate))), ids[0])
+    video = [model_id(preset_id, "video")] if frames and device_type == "cpu" else []
+    return next((candidate for candidate in [*video, *ids] if is_complete(bundled_folder(candidate))), ids[0])
 
 
 def candidate_folders(source: ModelSource, problems: list[str]) -> Iterator[Path]:
@@ -157,9 +158,14 @@ def load_network(model: str) -> TransformerNet:
     else:
         what = f"preset '{model}'"
         shipped = f" (it ships into {display_path(source.bundled)}/)" if source.bundled else ""
+        train = (
+            f"python -m training.distill --variant video --preset {source.preset.id} ...` and "
+            "`python -m training.ship_multi"
+            if source.variant == "video"
+            else f"python -m training.train_presets --presets {source.preset.id} --variants {source.variant}"
+        )
         hint = (
-            f"Train it with `python -m training.train_presets --presets {source.preset.id} --variants "
-            f"{source.variant} ...`{shipped}, or connect to the internet to download {source.repo_id}."
+            f"Train it with `{train} ...`{shipped}, or connect to the internet to download {source.repo_id}."
         )
     raise ModelError(f"No checkpoint for {what}: {_join(problems)}. {hint}")
 

@@ -1,7 +1,8 @@
 """The style presets (styles/presets.toml): paintings, their rights, Hub repos and recommended settings.
 
-A "model id" names one fast network: `<preset>` (standard variant) or `<preset>-cpu`, bundled in
-styles/<model id>/ once trained; any other `org/name` is taken as a Hub repo id. Which files serve a model id
+A "model id" names one fast network: `<preset>` (standard variant), `<preset>-cpu` (CPU-fast) or
+`<preset>-video` (no layer at full resolution, for video frames on a CPU), bundled in styles/<model id>/ once
+trained; any other `org/name` is taken as a Hub repo id. Which files serve a model id
 is nst.checkpoints' business; this module only knows the registry.
 """
 
@@ -20,7 +21,7 @@ from nst.hub import fetch_file
 from nst.settings import ENV_STYLES_DIR, HUB_REVISION_PATTERN, STYLES_ROOT, QualitySettings, env_path
 
 REGISTRY_PATH = STYLES_ROOT / "presets.toml"
-VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu"}  # model id = preset id + suffix
+VARIANT_SUFFIXES = {"standard": "", "cpu": "-cpu", "video": "-video"}  # model id = preset id + suffix
 MULTI_MODEL_ID = "presets-multi"  # the multi-style network that blends presets (styles/presets-multi/)
 
 
@@ -41,7 +42,18 @@ class Preset:
     revision: str | None
     cpu_repo_id: str
     cpu_revision: str | None
+    video_repo_id: str
+    video_revision: str | None
     quality: dict[str, Any]  # recommended QualitySettings overrides
+
+    def hub_repo(self, variant: str) -> tuple[str, str | None]:
+        """The Hub repo and pinned revision of this preset's `variant` network."""
+        repos = {
+            "standard": (self.repo_id, self.revision),
+            "cpu": (self.cpu_repo_id, self.cpu_revision),
+            "video": (self.video_repo_id, self.video_revision),
+        }
+        return repos[variant]
 
 
 @functools.cache
@@ -52,13 +64,13 @@ def _registry() -> tuple[str, dict[str, Preset], dict[str, str]]:
     quality_fields = {field.name for field in dataclasses.fields(QualitySettings)}
     presets: dict[str, Preset] = {}
     for entry in data["preset"]:
-        entry = {"revision": None, "cpu_revision": None, "notice": None, **entry}
+        entry = {"revision": None, "cpu_revision": None, "video_revision": None, "notice": None, **entry}
         unknown = set(entry["quality"]) - quality_fields
         if unknown:
             raise PresetError(
                 f"{REGISTRY_PATH.name}: preset '{entry['id']}' has unknown quality settings {unknown}"
             )
-        for key in ("revision", "cpu_revision"):
+        for key in ("revision", "cpu_revision", "video_revision"):
             check_revision(entry[key], f"{REGISTRY_PATH.name}: preset '{entry['id']}' {key}")
         presets[entry["id"]] = Preset(**entry)
     return data["hub_style_file"], presets, dict(data["multi"])
@@ -84,7 +96,7 @@ def get_preset(preset_id: str) -> Preset:
 
 
 def model_id(preset_id: str, variant: str = "standard") -> str:
-    """The model id of a preset's network variant: "van-gogh" or "van-gogh-cpu"."""
+    """The model id of a preset's network variant: "van-gogh", "van-gogh-cpu" or "van-gogh-video"."""
     if variant not in VARIANT_SUFFIXES:
         raise ModelError(
             f"Unknown network variant '{variant}'. Known variants: {', '.join(VARIANT_SUFFIXES)}."

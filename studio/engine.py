@@ -55,7 +55,7 @@ from studio.stops import StopFlag, StopRegistry
 from studio.turns import Deadline, Gate, RunPolicy, Turn
 
 PhotoInput = str | os.PathLike[str] | bytes | None  # what the UI hands over: an upload's path (or bytes)
-ModelResolver = Callable[[str, torch.device], str]  # preset id, device -> model id or checkpoint folder
+ModelResolver = Callable[[str, torch.device, bool], str]  # preset id, device, frames -> model id or folder
 T = TypeVar("T")
 
 
@@ -143,9 +143,10 @@ class Engine:
         except NSTError:
             return False
 
-    def model_for(self, preset_id: str) -> str:
-        """The model id or checkpoint folder serving a preset on this engine's device."""
-        return self._resolve_model(preset_id, self.device)
+    def model_for(self, preset_id: str, frames: bool = False) -> str:
+        """The model id or checkpoint folder serving a preset on this engine's device, for stills or for
+        video `frames` (Video and Live, where a faster variant may serve on a CPU)."""
+        return self._resolve_model(preset_id, self.device, frames)
 
     def quality_defaults(self) -> QualitySettings:
         """The hardware's quality defaults: 512 px / 300 steps on a GPU, a run under 2 min on a CPU."""

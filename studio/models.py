@@ -18,9 +18,10 @@ from nst.settings import ENV_PHOTOS_DIR, EXAMPLES_DIR
 __all__ = ["PresetCard", "bundled_model", "example_photos", "model_on_disk"]
 
 
-def bundled_model(preset_id: str, device: torch.device) -> str:
-    """The preset's network for this device (the engine's resolver signature; see preferred_model)."""
-    return preferred_model(preset_id, device.type)
+def bundled_model(preset_id: str, device: torch.device, frames: bool = False) -> str:
+    """The preset's network for this device, for stills or video `frames` (the engine's resolver signature;
+    see preferred_model)."""
+    return preferred_model(preset_id, device.type, frames)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ class VideoService:
         info = probe(source, self.limits)  # refuse before queueing GPU time
         self._sweep()
         target = self._outputs / f"{Path(source).stem[:40]}-{preset.id}-{time.monotonic_ns()}.mp4"
-        model = self.engine.model_for(preset.id)
+        model = self.engine.model_for(preset.id, frames=True)
         flag = stop or self.engine.stops.loose()
         for event in gpu.video_on_device(str(source), str(target), model, settings, self.limits, flag):
             if event.stopped:
@@ -146,7 +146,8 @@ class VideoService:
         view = self._view(session, client)
         settings = self.settings((limits.LIVE_SIDE[self.kind],), **values)
         pixels = np.array(picture, dtype=np.uint8)
-        styled, state = gpu.live_on_device(pixels, self.engine.model_for(preset.id), settings, view.state)
+        model = self.engine.model_for(preset.id, frames=True)
+        styled, state = gpu.live_on_device(pixels, model, settings, view.state)
         now = time.monotonic()
         with self._live_lock:
             view.state = state

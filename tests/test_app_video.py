@@ -131,6 +131,25 @@ def test_live_frames_per_session(service: VideoService, monkeypatch: pytest.Monk
         service.live(b"not a jpeg at all", "hokusai", "tab-4", "10.0.0.4")
 
 
+def test_video_and_live_ask_for_the_frames_network(files: dict[str, Path], tmp_path: Path) -> None:
+    """Video and Live take the resolver's network for frames (the video variant on a CPU, when bundled);
+    stills keep theirs."""
+    frames_net = save_checkpoint(build_transformer("video"), tmp_path / "frames-net")
+    asked: list[bool] = []
+
+    def resolve(preset_id: str, device: object, frames: bool) -> str:
+        asked.append(frames)
+        return str(frames_net if frames else files["net"])
+
+    service = VideoService(Engine("cpu", resolve_model=resolve))
+    final = list(service.video(str(files["clip.mp4"]), "hokusai", max_side=360))[-1]
+    assert final.recipe["model"] == str(frames_net) and asked == [True]
+    picture, _ = service.live(_jpeg(0), "hokusai", "tab-frames", "10.0.0.9")
+    assert picture.shape == (120, 160, 3) and asked == [True, True]
+    service.end_live("tab-frames")
+    assert service.engine.model_for("hokusai") == str(files["net"]) and asked[-1] is False
+
+
 # --- through the served app ---------------------------------------------------------------------------------
 
 

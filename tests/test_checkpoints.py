@@ -57,6 +57,12 @@ def test_model_sources() -> None:
     assert cpu.preset is nst.presets.get_preset("kandinsky")
     standard = model_source("kandinsky")
     assert (standard.repo_id, standard.variant) == ("nst-studio/fast-kandinsky", "standard")
+    video = model_source("kandinsky-video")
+    assert (video.repo_id, video.variant, video.bundled) == (
+        "nst-studio/fast-kandinsky-video",
+        "video",
+        STYLES_ROOT / "kandinsky-video",
+    )
     hub = model_source("someone/fast-thing")
     assert (hub.repo_id, hub.bundled, hub.preset) == ("someone/fast-thing", None, None)
     multi = model_source("presets-multi")
@@ -96,6 +102,12 @@ def test_preferred_model_suits_the_hardware_and_what_is_bundled(styles: Path) ->
     save_checkpoint(tiny_net(), styles / "hokusai-cpu")
     assert preferred_model("hokusai", "cpu") == "hokusai-cpu"
     assert preferred_model("hokusai", "cuda") == "hokusai"
+    assert preferred_model("hokusai", "cpu", frames=True) == "hokusai-cpu"  # no video variant bundled
+    save_checkpoint(tiny_net(), styles / "hokusai-video")
+    assert preferred_model("hokusai", "cpu", frames=True) == "hokusai-video"
+    assert preferred_model("hokusai", "cpu") == "hokusai-cpu"  # stills keep the CPU-fast network
+    assert preferred_model("hokusai", "cuda", frames=True) == "hokusai"  # a GPU runs the standard one
+    assert preferred_model("kandinsky", "cpu", frames=True) == "kandinsky-cpu"  # never a download of -video
 
 
 def test_candidates_come_lazily_bundled_then_cached(styles: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from nst.blend import PresetMix, mix_vector, mixed_network
+from nst.cards import RECORD_FILE
 from nst.errors import NSTError, PresetError
 from nst.fast import clear_model_cache, stylize
 from nst.transformer import InstanceNorm, TransformerNet, load_checkpoint, save_checkpoint
@@ -240,20 +241,23 @@ def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path
     save_checkpoint(_multi(), state)
     record = {"step": 8, "images_per_style": 8, "presets": list(PRESETS), "settings": {"size": 128}}
     (state / "state.json").write_text(json.dumps(record))
-    students = tmp_path / "students"
+    students = {"cpu": tmp_path / "students", "video": tmp_path / "video-students"}
     for preset in PRESETS:
-        save_checkpoint(
-            TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3), students / preset / "model"
-        )
+        cpu, video = (students[variant] / preset / "model" for variant in ("cpu", "video"))
+        save_checkpoint(TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3), cpu)
+        save_checkpoint(TransformerNet(channels=[4, 8], num_res_blocks=1, stem_stride=2), video)
     root = tmp_path / "styles"
     (root / "hokusai").mkdir(parents=True)
     (root / "hokusai" / "style.jpg").write_bytes(b"painting")
     (root / "hokusai" / "stale.bin").write_bytes(b"old")
     shipped = ship_multi.ship(state, students, root)
     assert [p.name for p in shipped] == [
-        "presets-multi", "van-gogh", "van-gogh-cpu", "hokusai", "hokusai-cpu", "picasso", "picasso-cpu",
-        "kandinsky", "kandinsky-cpu",
+        "presets-multi", "van-gogh", "van-gogh-cpu", "van-gogh-video", "hokusai", "hokusai-cpu",
+        "hokusai-video", "picasso", "picasso-cpu", "picasso-video", "kandinsky", "kandinsky-cpu",
+        "kandinsky-video",
     ]  # fmt: skip
+    assert load_checkpoint(root / "picasso-video").architecture()["stem_stride"] == 2
+    assert json.loads((root / "picasso-video" / RECORD_FILE).read_text())["variant"] == "video"
     assert (root / "hokusai" / "style.jpg").read_bytes() == b"painting"  # the bundled painting stays
     assert not (root / "hokusai" / "stale.bin").exists()
     assert "8 training crops per style" in (root / "hokusai" / "README.md").read_text()
@@ -264,6 +268,9 @@ def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path
             load_checkpoint(root / "presets-multi")(x, mix=torch.eye(4)[3]),
         )
     assert not list(root.glob(".*"))
+    shutil.rmtree(students["video"] / "picasso")
+    with pytest.raises(NSTError, match="no distilled video student for picasso"):
+        ship_multi.ship(state, students, root)  # refused before anything is written
     (state / "state.json").unlink()
     with pytest.raises(NSTError, match="no multi-style run state"):
-        ship_multi.ship(state, None, root)
+        ship_multi.ship(state, {}, root)

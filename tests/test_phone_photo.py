@@ -21,7 +21,7 @@ CHILD = """
 import json, re, sys, time
 from pathlib import Path
 from studio.engine import Engine
-engine = Engine("cpu", resolve_model=lambda preset, device: sys.argv[2])
+engine = Engine("cpu", resolve_model=lambda preset, device, frames: sys.argv[2])
 started = time.perf_counter()
 result = engine.fast(sys.argv[1], "van-gogh", max_side=1024)
 peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))

@@ -47,6 +47,7 @@ def test_the_four_presets_in_registry_order() -> None:
         assert preset.name and preset.artist and preset.rights
         assert preset.repo_id == f"nst-studio/fast-{preset.id}"
         assert preset.cpu_repo_id == f"nst-studio/fast-{preset.id}-cpu"
+        assert preset.hub_repo("video") == (f"nst-studio/fast-{preset.id}-video", None)
         assert preset.revision is None and preset.cpu_revision is None  # pinned once published
 
 
@@ -75,8 +76,9 @@ def test_unknown_preset_lists_the_known_ids() -> None:
 def test_model_ids_and_bundled_folders() -> None:
     assert model_id("van-gogh") == "van-gogh"
     assert model_id("hokusai", "cpu") == "hokusai-cpu"
+    assert model_id("hokusai", "video") == "hokusai-video"
     assert bundled_folder("hokusai-cpu") == STYLES_ROOT / "hokusai-cpu"
-    with pytest.raises(ModelError, match="standard, cpu"):
+    with pytest.raises(ModelError, match="standard, cpu, video"):
         model_id("hokusai", "gpu")
     with pytest.raises(PresetError):
         model_id("monet")

@@ -10,7 +10,7 @@ python=python
 exec "$python" -m training.multistyle \
     --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" \
     --out runs/long --state training/state/presets-multi \
-    --size 128 --style-size 768 --batch-size 4 --steps 30000 --lr 1e-3 --warmup 200 \
+    --size 128 --style-size 768 --batch-size 4 --steps 20000 --lr 1e-3 --warmup 200 \
     --style-weights 40 40 25 40 --tv-weights 10 \
     --threads "${THREADS:-1}" --minutes "${MINUTES:-600}" \
     --preview-every 500 --state-every 20 --log-every 50

@@ -1,9 +1,11 @@
 """Ship the multi-style run into styles/: the multi-style network, each preset exported as a standalone
-checkpoint (today's Hub layout), and the distilled CPU-fast students.
+checkpoint (today's Hub layout), and the distilled CPU-fast and video students.
 
     python -m training.ship_multi --state training/state/presets-multi [--students runs/distill]
+        [--video-students runs/distill-video]
 
-`--students DIR` takes DIR/<preset>/model/ (written by `training.distill`) for `styles/<preset>-cpu/`.
+`--students DIR` takes DIR/<preset>/model/ (written by `training.distill`) for `styles/<preset>-cpu/`;
+`--video-students DIR` likewise for `styles/<preset>-video/` (the network Video and Live use on a CPU).
 Every folder is written beside its target and renamed into place, so an interrupted ship never leaves a
 half-written or missing network; the painting (`style.jpg`) and other files already bundled are kept.
 """
@@ -20,10 +22,11 @@ from typing import Any
 import torch
 
 from nst.cards import RECORD_FILE, write_card
+from nst.checkpoints import is_complete
 from nst.errors import NSTError, refusals_to_exit_status
-from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset
+from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset, model_id
 from nst.settings import STYLES_ROOT
-from nst.transformer import CONFIG_FILE, WEIGHTS_FILE, TransformerNet, load_checkpoint, save_checkpoint
+from nst.transformer import TransformerNet, load_checkpoint, save_checkpoint
 from training.folders import partial_for, swap_in
 from training.multistyle import STATE_JSON
 
@@ -62,14 +65,20 @@ def _write(net: TransformerNet, record: dict[str, Any], preset_id: str | None) -
     return write
 
 
-def ship(state_dir: Path, students: Path | None, styles_root: Path = STYLES_ROOT) -> list[Path]:
-    """Write every shipped folder; returns them."""
+def ship(state_dir: Path, students: dict[str, Path], styles_root: Path = STYLES_ROOT) -> list[Path]:
+    """Write every shipped folder; returns them. `students` maps a distilled variant ("cpu", "video") to the
+    folder of its students, DIR/<preset>/model/."""
     if not (state_dir / STATE_JSON).is_file():
         raise NSTError(f"{state_dir} holds no multi-style run state ({STATE_JSON})")
     state = json.loads((state_dir / STATE_JSON).read_text(encoding="utf-8"))
     multi = load_checkpoint(state_dir)
     if not multi.styles or list(multi.style_names) != list(state["presets"]):
         raise NSTError(f"{state_dir} does not hold a multi-style network named for its presets")
+    for variant, folder in students.items():
+        for preset_id in multi.style_names:
+            student_dir = folder / preset_id / "model"
+            if not is_complete(student_dir):
+                raise NSTError(f"no distilled {variant} student for {preset_id} in {student_dir}")
     seen = f"{state['images_per_style']} training crops per style"
     shipped = [styles_root / bundled_folder(MULTI_MODEL_ID).name]
     notes = f"Multi-style network (conditional instance norm) for {', '.join(state['presets'])}; {seen}."
@@ -80,17 +89,12 @@ def ship(state_dir: Path, students: Path | None, styles_root: Path = STYLES_ROOT
         target = styles_root / bundled_folder(preset_id).name
         _replace(target, _write(single, _record(state, "standard", preset_id, notes), preset_id))
         shipped.append(target)
-        if students is None:
-            continue
-        student_dir = students / preset_id / "model"
-        for name in (CONFIG_FILE, WEIGHTS_FILE):
-            if not (student_dir / name).is_file():
-                raise NSTError(f"no distilled student for {preset_id} in {student_dir}")
-        student = load_checkpoint(student_dir)
-        notes = f"Distilled (L1 + relu2_2 features) from the exported standard network ({seen})."
-        target = styles_root / f"{preset_id}-cpu"
-        _replace(target, _write(student, _record(state, "cpu", preset_id, notes), preset_id))
-        shipped.append(target)
+        for variant, folder in students.items():
+            student = load_checkpoint(folder / preset_id / "model")  # complete: checked above
+            notes = f"Distilled (L1 + relu2_2 features) from the exported standard network ({seen})."
+            target = styles_root / model_id(preset_id, variant)
+            _replace(target, _write(student, _record(state, variant, preset_id, notes), preset_id))
+            shipped.append(target)
     return shipped
 
 
@@ -98,10 +102,13 @@ def ship(state_dir: Path, students: Path | None, styles_root: Path = STYLES_ROOT
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--state", type=Path, required=True, help="the multi-style run's state folder")
-    p.add_argument("--students", type=Path, default=None, help="folder of distilled students per preset")
+    p.add_argument("--students", type=Path, default=None, help="folder of distilled CPU-fast students")
+    p.add_argument("--video-students", type=Path, default=None, help="folder of distilled video students")
     p.add_argument("--styles-root", type=Path, default=STYLES_ROOT, help="where the bundled networks live")
     args = p.parse_args(argv)
-    for folder in ship(args.state, args.students, args.styles_root):
+    given = (("cpu", args.students), ("video", args.video_students))
+    students = {variant: folder for variant, folder in given if folder is not None}
+    for folder in ship(args.state, students, args.styles_root):
         print(f"shipped {folder}", file=sys.stderr)
     return 0
 
