@@ -202,6 +202,38 @@ def test_distillation_moves_the_student_towards_the_teacher(
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
 
 
+def test_an_interrupted_distillation_continues_where_it_stopped(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    teacher = tmp_path / "teacher"
+    save_checkpoint(_multi(), teacher)
+    (teacher / "state.json").write_text("{}")
+    out = tmp_path / "d"
+    args = [
+        "--teacher", str(teacher), "--preset", "hokusai", "--data", str(photos), "--out", str(out),
+        "--size", "32", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
+        "--steps", "8", "--variant", "video",
+    ]  # fmt: skip
+    reports: list[distill.DistillReport] = []
+    asked = iter([False, False, True])  # a SIGTERM during the third step
+    distill.distill(distill.parse_args(args), reports.append, should_stop=lambda: next(asked))
+    progress = json.loads((out / distill.PROGRESS_FILE).read_text())
+    assert [r.step for r in reports] == [1, 2, 3] and progress["step"] == 3
+    assert progress["preset"] == "hokusai" and progress["variant"] == "video"
+    saved = load_checkpoint(out / "model")
+    reports.clear()
+    distill.distill(distill.parse_args(args), reports.append)
+    assert [r.step for r in reports] == [4, 5, 6, 7, 8]  # continued, not restarted
+    assert json.loads((out / distill.PROGRESS_FILE).read_text())["step"] == 8
+    after = load_checkpoint(out / "model").state_dict()
+    assert any(not torch.equal(value, after[name]) for name, value in saved.state_dict().items())
+    reports.clear()
+    distill.distill(distill.parse_args(args), reports.append)
+    assert reports == []  # finished: nothing left to do
+    with pytest.raises(NSTError, match="another teacher, preset"):
+        distill.distill(distill.parse_args([*args, "--preset", "kandinsky"]))
+
+
 def test_the_teacher_paints_each_crop_once_and_an_interrupted_cache_continues(
     tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch, one_thread: None
 ) -> None:

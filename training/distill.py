@@ -9,7 +9,12 @@ student inherits the teacher's look (motif scale, crisp structure) instead of re
 painting. The teacher paints each photo's crop once, into a cache the student then trains on for many epochs
 (training/distill_cache.py; shared by the presets' runs, each preset's paintings in a file of its own).
 The teacher is a multi-style state folder (with `--preset`) or any single-style checkpoint folder / model id.
-Writes OUT/model/ (Hub layout, fp16) through a temporary folder and a rename.
+
+A student takes hours on a CPU, so a run survives interruptions the way the long run does: OUT/model/ (Hub
+layout, fp16, written through a temporary folder and a rename) and OUT/distill.json (step, seconds, what was
+distilled from what) are written every `--save-every` minutes, at the end and on SIGTERM/SIGINT; the same
+command continues from them (fresh optimiser moments, the learning rate warmed up again on its cosine). A
+student of another teacher, preset, variant or crop size is not continued: start it with `--init` instead.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nst.checkpoints import is_complete
 from nst.device import enable_fast_math, pick_device
 from nst.errors import NSTError, refusals_to_exit_status
 from nst.fast import load_model
@@ -35,9 +41,11 @@ from nst.vgg import VGGEncoder, load_encoder
 from training import distill_cache
 from training.data import InfiniteSampler, find_images, usable_images
 from training.folders import partial_for, swap_in
+from training.schedule import cosine_lr, stop_on_signal
 
 FEATURE_LAYER = "relu2_2"
 FEATURE_SCALE = 0.5
+PROGRESS_FILE = "distill.json"
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,9 @@ class DistillConfig:
     seed: int = 0
     log_every: int = 20
     cache: Path | None = None  # the teacher's paintings of the crops (default: OUT/../teacher-cache)
+    warmup: int = 50  # steps of linear warm-up at every (re)start
+    final_lr_fraction: float = 0.05  # the cosine's floor
+    save_every: float = 10.0  # minutes between writes of OUT/model and OUT/distill.json
 
     @property
     def cache_folder(self) -> Path:
@@ -102,13 +113,39 @@ def student_network(config: DistillConfig) -> TransformerNet:
     return student
 
 
+def _identity(config: DistillConfig, teacher: TransformerNet) -> dict[str, object]:
+    """What a student was distilled from and into: a run continues only a student with the same identity."""
+    return {
+        "teacher": distill_cache.fingerprint(teacher),
+        "preset": config.preset,
+        "variant": config.variant,
+        "size": config.size,
+    }
+
+
+def resume_point(config: DistillConfig, identity: dict[str, object]) -> tuple[int, float] | None:
+    """(step, seconds trained) of the student saved in OUT, or None when OUT holds none; an NSTError when
+    OUT holds a student of something else."""
+    progress = distill_cache.read_json(config.out / PROGRESS_FILE)
+    if not progress or not is_complete(config.out / "model"):
+        return None
+    if {key: progress.get(key) for key in identity} != identity:
+        raise NSTError(
+            f"{config.out} holds a student of another teacher, preset, variant or crop size; give a new "
+            f"--out (with --init {config.out / 'model'} to start from it)"
+        )
+    return int(str(progress["step"])), float(str(progress["elapsed_s"]))
+
+
 def distill(
     config: DistillConfig,
     on_report: Callable[[DistillReport], None] | None = None,
     on_cache: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Path:
-    """Train the student; returns OUT/model. The teacher first paints every photo's crop once (see
-    training.distill_cache; `on_cache(done, total)` follows it), then the student learns from those."""
+    """Train (or continue) the student; returns OUT/model. The teacher first paints every photo's crop once
+    (see training.distill_cache; `on_cache(done, total)` follows it), then the student learns from those.
+    `should_stop` is asked after every step; True ends the run there, the student saved."""
     if not (32 <= config.size <= 1024 and config.batch_size >= 1 and config.steps >= 1 and config.lr > 0):
         raise NSTError("--size 32..1024, --batch-size >= 1, --steps >= 1, --lr > 0")
     device = pick_device(config.device)
@@ -117,7 +154,15 @@ def distill(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     teacher = teacher_network(config).to(device).eval().requires_grad_(False)
-    student = student_network(config).to(device).train()
+    identity = _identity(config, teacher)
+    resumed = resume_point(config, identity)
+    start, elapsed_before = resumed or (0, 0.0)
+    student = student_network(config)
+    if resumed is not None:
+        student.load_state_dict(load_checkpoint(config.out / "model").state_dict(), strict=True)
+    if start >= config.steps:
+        return config.out / "model"  # finished before
+    student = student.to(device).train()
     photos = usable_images(find_images(config.data))
     if len(photos) < config.batch_size:
         raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
@@ -125,35 +170,54 @@ def distill(
         config.cache_folder, photos, config.size, teacher, config.preset or "teacher", device, on_cache
     )
     del teacher  # its paintings are on disk now
-    order = (index for index, _ in InfiniteSampler(len(pairs), config.seed))
+    order = (index for index, _ in InfiniteSampler(len(pairs), config.seed, skip=start * config.batch_size))
     encoder = load_encoder((FEATURE_LAYER,), device)
     optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
-    started = window = time.perf_counter()
+    started = window = last_save = time.perf_counter()
     sums, count = torch.zeros(2), 0
-    for step in range(1, config.steps + 1):
+    for step in range(start + 1, config.steps + 1):
+        lr = cosine_lr(config.lr, step - 1, config.steps, start, config.warmup, config.final_lr_fraction)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
         batch, target = pairs.batch([next(order) for _ in range(config.batch_size)], device)
-        with torch.no_grad():
-            target_features = features(encoder, target)
-        output = student(batch)
-        l1 = (output - target).abs().mean()
-        feature = relative_mse(features(encoder, output), target_features).mean()
-        loss = l1 + config.feature_weight * feature
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        sums += torch.stack([l1.detach(), feature.detach()]).cpu()
+        l1, feature = _step(student, encoder, optimizer, batch, target, config.feature_weight)
+        sums += torch.tensor([l1, feature])
         count += 1
-        done = step == config.steps or (
-            config.minutes is not None and time.perf_counter() - started >= 60 * config.minutes
-        )
+        now = time.perf_counter()
+        out_of_time = config.minutes is not None and now - started >= 60 * config.minutes
+        done = step == config.steps or out_of_time or should_stop()
         if on_report and (step % config.log_every == 0 or done):
-            rate = count * config.batch_size / (time.perf_counter() - window)
+            rate = count * config.batch_size / (now - window)
             l1_mean, feature_mean = (sums / count).tolist()
             on_report(DistillReport(step, config.steps, l1_mean, feature_mean, rate))
-            sums, count, window = torch.zeros(2), 0, time.perf_counter()
+            sums, count, window = torch.zeros(2), 0, now
+        if done or now - last_save >= 60 * config.save_every:
+            seconds = elapsed_before + now - started
+            write_model(student, config.out, {**identity, "step": step, "elapsed_s": round(seconds, 1)})
+            last_save = now
         if done:
             break
-    return write_model(student.eval(), config.out)
+    return config.out / "model"
+
+
+def _step(
+    student: TransformerNet,
+    encoder: VGGEncoder,
+    optimizer: torch.optim.Optimizer,
+    batch: Tensor,
+    target: Tensor,
+    feature_weight: float,
+) -> tuple[float, float]:
+    """One optimiser step on L1 + `feature_weight` × the relu2_2 feature error; returns both terms."""
+    with torch.no_grad():
+        target_features = features(encoder, target)
+    output = student(batch)
+    l1 = (output - target).abs().mean()
+    feature = relative_mse(features(encoder, output), target_features).mean()
+    optimizer.zero_grad(set_to_none=True)
+    (l1 + feature_weight * feature).backward()
+    optimizer.step()
+    return l1.item(), feature.item()
 
 
 def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
@@ -163,12 +227,17 @@ def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
     return encoder(small, (FEATURE_LAYER,))[FEATURE_LAYER]
 
 
-def write_model(model: TransformerNet, out: Path) -> Path:
-    """OUT/model, built beside it and swapped in: an interrupted write never leaves a broken model/."""
+def write_model(model: TransformerNet, out: Path, progress: dict[str, object]) -> Path:
+    """OUT/model, built beside it and swapped in (an interrupted write never leaves a broken model/), then
+    OUT/distill.json (`progress`): a resumed run finds the two in step."""
     folder = out / "model"
     partial = partial_for(folder)
-    save_checkpoint(model, partial)
-    return swap_in(partial, folder)
+    was_training = model.training
+    save_checkpoint(model.eval(), partial)
+    model.train(was_training)
+    swap_in(partial, folder)
+    distill_cache.write_json(out / PROGRESS_FILE, progress)
+    return folder
 
 
 def parse_args(argv: list[str] | None = None) -> DistillConfig:
@@ -191,6 +260,8 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--log-every", type=int, default=d.log_every)
     p.add_argument("--cache", type=Path, default=None, help="default OUT/../teacher-cache")
+    p.add_argument("--warmup", type=int, default=d.warmup, help="warm-up steps at every (re)start")
+    p.add_argument("--save-every", type=float, default=d.save_every, help="minutes between saves")
     return DistillConfig(**vars(p.parse_args(argv)))
 
 
@@ -209,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         if done == total or done % 400 < distill_cache.CHUNK:
             print(f"teacher painted {done}/{total} crops", file=sys.stderr, flush=True)
 
-    folder = distill(parse_args(argv), report, cache)
+    folder = distill(parse_args(argv), report, cache, stop_on_signal())
     print(f"model written to {folder}", file=sys.stderr)
     return 0
 

@@ -64,7 +64,7 @@ def _key_of(paths: Sequence[Path], size: int) -> str:
     return hashlib.sha256(json.dumps([size, *map(str, paths)]).encode()).hexdigest()[:16]
 
 
-def _read_json(path: Path) -> dict[str, object]:
+def read_json(path: Path) -> dict[str, object]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -72,7 +72,7 @@ def _read_json(path: Path) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def _write_json(path: Path, value: dict[str, object]) -> None:
+def write_json(path: Path, value: dict[str, object]) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(value), encoding="utf-8")
     os.replace(partial, path)
@@ -100,7 +100,7 @@ def pairs(
 def photo_crops(folder: Path, paths: Sequence[Path], size: int, key: str) -> np.ndarray:
     """The fixed crop of every photo, (N, 3, size, size) uint8, built once (~30 s for 3,000 photos)."""
     array_path, record = folder / f"{CROPS}.npy", folder / f"{CROPS}.json"
-    if _read_json(record).get("key") != key or not array_path.is_file():
+    if read_json(record).get("key") != key or not array_path.is_file():
         partial = folder / f"{CROPS}.partial.npy"
         crops = open_memmap(partial, mode="w+", dtype=np.uint8, shape=(len(paths), 3, size, size))
         for index, path in enumerate(paths):
@@ -109,7 +109,7 @@ def photo_crops(folder: Path, paths: Sequence[Path], size: int, key: str) -> np.
         crops.flush()
         del crops
         os.replace(partial, array_path)
-        _write_json(record, {"key": key, "photos": len(paths), "size": size})
+        write_json(record, {"key": key, "photos": len(paths), "size": size})
     return np.load(array_path, mmap_mode="r")
 
 
@@ -124,7 +124,7 @@ def teacher_targets(
     """The teacher's painting of every crop, (N, 3, S, S) uint8, in STEM.npy (progress in STEM.json);
     continues an interrupted build of the same `key`."""
     array_path, record = stem.with_suffix(".npy"), stem.with_suffix(".json")
-    progress = _read_json(record)
+    progress = read_json(record)
     count = progress.get("done")
     done = count if isinstance(count, int) and progress.get("key") == key and array_path.is_file() else 0
     targets = _reopen(array_path, crops.shape) if done else None
@@ -137,7 +137,7 @@ def teacher_targets(
             painted = teacher(photos)  # instance norm is per image: a batch paints each as if alone
             targets[start:stop] = painted.mul(255).round_().clamp_(0, 255).to(torch.uint8).cpu().numpy()
             targets.flush()
-            _write_json(record, {"key": key, "done": stop})
+            write_json(record, {"key": key, "done": stop})
             if on_progress is not None:
                 on_progress(stop, len(crops))
     del targets

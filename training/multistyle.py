@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -45,6 +43,7 @@ from training.contact_sheet import image_grid
 from training.data import InfiniteSampler, PhotoDataset, find_images
 from training.folders import partial_for, swap_in
 from training.previews import load_previews, preview_path
+from training.schedule import cosine_lr, stop_on_signal
 
 STATE_JSON = "state.json"
 
@@ -122,11 +121,7 @@ def validate(config: MultiConfig) -> None:
 
 def lr_at(config: MultiConfig, step: int, start: int) -> float:
     """Cosine decay over the whole schedule, with a linear warm-up after every (re)start."""
-    progress = min(1.0, step / config.steps)
-    floor = config.final_lr_fraction
-    lr = config.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-    since = step - start
-    return lr * min(1.0, (since + 1) / config.warmup) if config.warmup else lr
+    return cosine_lr(config.lr, step, config.steps, start, config.warmup, config.final_lr_fraction)
 
 
 def read_state(folder: Path | None) -> dict[str, Any] | None:
@@ -266,14 +261,6 @@ def train(
     return model.eval()
 
 
-def _stop_on_signal() -> Callable[[], bool]:
-    """SIGTERM/SIGINT end the run after the current step, with its state written (pausing work keeps it)."""
-    received: list[int] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda number, _frame: received.append(number))
-    return lambda: bool(received)
-
-
 def parse_args(argv: list[str] | None = None) -> MultiConfig:
     d = MultiConfig(Path(), Path())
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -326,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    train(config, report, _stop_on_signal())
+    train(config, report, stop_on_signal())
     return 0
 
 

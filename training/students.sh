@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The distilled students of the long run (issue 9: CPU-fast; issue 13: video), resumable like the run itself.
+# Once training/state/presets-multi has finished its schedule, distils one student per variant and preset
+# from it into training/state/students/<variant>/<preset>/ (model/ in the Hub layout, fp16, and
+# distill.json: the step and what it was distilled from). Each is written every 10 minutes and on
+# SIGTERM/SIGINT, so the folder is the state to commit; running this again continues where it stopped and
+# skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
+# minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
+#   --students training/state/students/cpu --video-students training/state/students/video
+# Run from the repository root. SIZE, STEPS, THREADS, VARIANTS and PRESETS override the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=python
+[ -x .venv/bin/python ] && python=.venv/bin/python
+teacher=training/state/presets-multi
+"$python" - "$teacher" <<'PY'
+import json, sys
+state = json.load(open(f"{sys.argv[1]}/state.json"))
+if state["step"] < state["settings"]["steps"]:
+    sys.exit(f"the teacher is at step {state['step']} of {state['settings']['steps']}: finish training/long_run.sh first")
+PY
+child=""
+trap '[ -n "$child" ] && kill -TERM "$child" && wait "$child"; exit 143' TERM INT
+for variant in ${VARIANTS:-video cpu}; do
+    for preset in ${PRESETS:-van-gogh hokusai picasso kandinsky}; do
+        init=()
+        [ "$variant" = cpu ] && init=(--init "styles/$preset-cpu")  # today's CPU-fast network: a warm start
+        "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
+            --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache runs/teacher-cache \
+            --out "training/state/students/$variant/$preset" --size "${SIZE:-256}" --batch-size 4 \
+            --steps "${STEPS:-3000}" --lr 2e-3 --threads "${THREADS:-2}" --log-every 50 &
+        child=$!
+        wait "$child"
+        child=""
+    done
+done
