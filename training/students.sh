@@ -7,7 +7,8 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, STEPS, THREADS, VARIANTS and PRESETS override the defaults.
+# Run from the repository root. SIZE, STEPS, THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR
+# (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=python
@@ -23,8 +24,12 @@ child=""
 trap '[ -n "$child" ] && kill -TERM "$child" && wait "$child"; exit 143' TERM INT
 for variant in ${VARIANTS:-video cpu}; do
     for preset in ${PRESETS:-van-gogh hokusai picasso kandinsky}; do
-        init=()
-        [ "$variant" = cpu ] && init=(--init "styles/$preset-cpu")  # today's CPU-fast network: a warm start
+        init=()  # a warm start: a student of an earlier teacher (INIT_DIR), else today's CPU-fast network
+        if [ -n "${INIT_DIR:-}" ] && [ -f "$INIT_DIR/$variant/$preset/model/config.json" ]; then
+            init=(--init "$INIT_DIR/$variant/$preset/model")
+        elif [ "$variant" = cpu ]; then
+            init=(--init "styles/$preset-cpu")
+        fi
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache runs/teacher-cache \
             --out "training/state/students/$variant/$preset" --size "${SIZE:-256}" --batch-size 4 \
