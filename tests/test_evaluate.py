@@ -12,6 +12,7 @@ from torch import nn
 
 from nst.metrics import Scorer
 from nst.transformer import build_transformer, save_checkpoint
+from training import vs_johnson
 from training.evaluate import EvalResult, evaluate_fast, evaluate_quality, main, markdown_rows
 
 SIZE = 48
@@ -83,3 +84,25 @@ def test_command_line_reports_a_missing_painting_in_one_line(
     code = main(["--style", str(tmp_path / "missing.jpg"), "--photos", str(photos[0]), "--quality-steps"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "missing.jpg" in err and "Traceback" not in err
+
+
+def test_vs_johnson_columns_take_unshipped_students(tmp_path: Path) -> None:
+    """Bundled variants by model id, then a column per student variant; each judged by its own stripe bar."""
+    for preset in ("hokusai", "picasso"):
+        save_checkpoint(build_transformer("video"), tmp_path / "video" / preset / "model")
+    (tmp_path / "cpu" / "hokusai").mkdir(parents=True)  # begun, nothing written yet: no column entry
+    columns = vs_johnson.networks(None, ["standard", "cpu"], tmp_path)
+    assert list(columns["hokusai"]) == ["standard", "cpu", "video student"]
+    assert list(columns["van-gogh"]) == ["standard", "cpu"]  # no student of it: a blank on the sheet
+    assert columns["kandinsky"]["cpu"] == "kandinsky-cpu"
+    assert isinstance(columns["picasso"]["video student"], nn.Module)
+    score = {
+        "preset": "hokusai",
+        "ssim": 0.5,
+        "style": 1.0,
+        "ref_stripes": 0.1,
+        "ref_ssim": 0.5,
+        "ref_style": 1.0,
+    }
+    assert vs_johnson.Score(network="video student", stripes=0.115, **score).ok  # 1.2x the reference allowed
+    assert not vs_johnson.Score(network="standard", stripes=0.115, **score).ok
