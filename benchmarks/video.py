@@ -4,9 +4,11 @@ The clip is made here: a 640×360 camera pan across a photo (../shared/photos/tu
 picture without it) with a random ±5 % brightness jitter per frame and a sine tone, H.264 at 30 fps.
 
 Rows: seconds per frame of `stylize_video` (decode + stylise + encode + mux, sound copied) for the CPU-fast
-variant (and the standard one on a GPU), with frames per second and each stage's share of the time; then the
-flicker ratio (mean |out[t+1] - out[t]| over mean |in[t+1] - in[t]|, 1 = as steady as the input) with and
-without smoothing of the normalisation statistics, over the bundled presets, with Lai et al.'s warping error.
+variant (and the standard one on a GPU; on a CPU the video variant too, untrained until its students are
+bundled), with frames per second and each stage's share of the time; then the flicker ratio (mean
+|out[t+1] - out[t]| over mean |in[t+1] - in[t]|, 1 = as steady as the input) with and without smoothing of
+the normalisation statistics, over the bundled presets of the CPU-fast and (once bundled) video variants,
+with Lai et al.'s warping error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PIL import Image
 
 from benchmarks import BenchContext, Measurement, peak_rss_bytes
 from benchmarks.clips import write_clip
+from nst.checkpoints import on_disk
 from nst.fast import load_model
 from nst.images import load_image, resize_max_side
 from nst.presets import list_presets, model_id
@@ -97,8 +100,8 @@ def _flicker(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> list[
     rows = []
     for smoothing in (True, False):
         ratios, warps, names = [], [], []
-        for preset in list_presets():
-            net = load_model(model_id(preset.id, variant), ctx.device)
+        for preset_id in available(variant):
+            net = load_model(model_id(preset_id, variant), ctx.device)
             stylizer = FrameStylizer(net, VideoSettings(smoothing=smoothing))
             outputs = [
                 stylizer(t)[0].mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
@@ -106,7 +109,7 @@ def _flicker(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> list[
             ]
             ratios.append(flicker_ratio(frames, outputs))
             warps.append(warped_error(frames, outputs))
-            names.append(f"{preset.id} {ratios[-1]:.2f}")
+            names.append(f"{preset_id} {ratios[-1]:.2f}")
         state = "on" if smoothing else "off"
         target = "; target ≤ 1.3" if smoothing else ""
         rows.append(
@@ -130,14 +133,14 @@ def _floor(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> Measure
     top = (scene.shape[0] - height) // 2
     strip = torch.from_numpy(scene[top : top + height, : width + PAN_PX * len(frames)].copy())
     ratios, names = [], []
-    for preset in list_presets():
-        net = load_model(model_id(preset.id, variant), ctx.device)
+    for preset_id in available(variant):
+        net = load_model(model_id(preset_id, variant), ctx.device)
         with torch.inference_mode():
             painted = net(strip.permute(2, 0, 1)[None].float().div(255).to(ctx.device))[0]
         pixels = painted.mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
         crops = [pixels[:, i * PAN_PX : i * PAN_PX + width] for i in range(len(frames))]
         ratios.append(flicker_ratio(frames, crops))
-        names.append(f"{preset.id} {ratios[-1]:.2f}")
+        names.append(f"{preset_id} {ratios[-1]:.2f}")
     return Measurement(
         f"flicker ratio floor (one stylised panorama, panned), {variant} variant",
         ratios,
@@ -146,10 +149,16 @@ def _floor(ctx: BenchContext, frames: list[np.ndarray], variant: str) -> Measure
     )
 
 
+def available(variant: str) -> list[str]:
+    """The presets whose `variant` network is on disk (the video variant's may not all be trained yet)."""
+    return [preset.id for preset in list_presets() if on_disk(model_id(preset.id, variant))]
+
+
 def run(ctx: BenchContext) -> list[Measurement]:
     frames = clip_frames()
     preset = list_presets()[0].id
     variants = ("cpu", "standard") if ctx.device.type == "cuda" else ("cpu",)
+    video = available("video")
     with tempfile.TemporaryDirectory() as folder:
         clip = Path(folder) / "pan.mp4"
         write_clip(clip, frames, fps=FPS, options=SHARP)
@@ -157,9 +166,12 @@ def run(ctx: BenchContext) -> list[Measurement]:
             _end_to_end(ctx, clip, model_id(preset, variant), f"{variant} variant ({preset})")
             for variant in variants
         ]
-        if ctx.device.type == "cpu":  # the video variant has no trained presets yet: its speed, untrained
+        if ctx.device.type == "cpu" and video:  # what Video and Live use on a CPU once it is bundled
+            rows.append(_end_to_end(ctx, clip, model_id(video[0], "video"), f"video variant ({video[0]})"))
+        elif ctx.device.type == "cpu":  # no trained video network: its speed, untrained
             untrained = save_checkpoint(build_transformer("video"), Path(folder) / "video-net")
             rows.append(_end_to_end(ctx, clip, str(untrained), "video variant (random weights)"))
-    rows += _flicker(ctx, frames, "cpu")
-    rows.append(_floor(ctx, frames, "cpu"))
+    for variant in ("cpu", "video") if video else ("cpu",):
+        rows += _flicker(ctx, frames, variant)
+        rows.append(_floor(ctx, frames, variant))
     return rows
