@@ -7,7 +7,7 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, STEPS, THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR
+# Run from the repository root. SIZE, STEPS, LR, THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR
 # (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ for variant in ${VARIANTS:-video cpu}; do
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache runs/teacher-cache \
             --out "training/state/students/$variant/$preset" --size "${SIZE:-256}" --batch-size 4 \
-            --steps "${STEPS:-3000}" --lr 2e-3 --threads "${THREADS:-2}" --log-every 50 &
+            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --threads "${THREADS:-2}" --log-every 50 &
         child=$!
         wait "$child"
         child=""
