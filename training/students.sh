@@ -8,22 +8,40 @@
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
 # Run from the repository root. SIZE, STEPS, LR, THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR
-# (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher.
+# (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
+# training/state/students-early holds those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3).
+# EARLY=1 THREADS=1 distils those early students beside the unfinished run (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=python
 [ -x .venv/bin/python ] && python=.venv/bin/python
 teacher=training/state/presets-multi
-"$python" - "$teacher" <<'PY'
+out_root=training/state/students
+cache=runs/teacher-cache
+if [ -n "${EARLY:-}" ]; then
+    # Early students beside the unfinished run (its second lane): from a frozen copy of the teacher as it is
+    # now, into training/state/students-early. On a machine without that copy, students begun from an older
+    # one are kept as they are (they are only warm starts); with it, they continue.
+    mkdir -p runs
+    if [ ! -f runs/teacher-early/state.json ]; then
+        cp -r "$teacher" runs/teacher-early
+        keep_begun=1
+    fi
+    teacher=runs/teacher-early out_root=training/state/students-early cache=runs/teacher-cache-early
+else
+    "$python" - "$teacher" <<'PY'
 import json, sys
 state = json.load(open(f"{sys.argv[1]}/state.json"))
 if state["step"] < state["settings"]["steps"]:
     sys.exit(f"the teacher is at step {state['step']} of {state['settings']['steps']}: finish training/long_run.sh first")
 PY
+fi
 child=""
 trap '[ -n "$child" ] && kill -TERM "$child" && wait "$child"; exit 143' TERM INT
 for variant in ${VARIANTS:-video cpu}; do
     for preset in ${PRESETS:-van-gogh hokusai picasso kandinsky}; do
+        out="$out_root/$variant/$preset"
+        [ -n "${keep_begun:-}" ] && [ -f "$out/distill.json" ] && continue
         init=()  # a warm start: a student of an earlier teacher (INIT_DIR), else today's CPU-fast network
         if [ -n "${INIT_DIR:-}" ] && [ -f "$INIT_DIR/$variant/$preset/model/config.json" ]; then
             init=(--init "$INIT_DIR/$variant/$preset/model")
@@ -31,8 +49,8 @@ for variant in ${VARIANTS:-video cpu}; do
             init=(--init "styles/$preset-cpu")
         fi
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
-            --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache runs/teacher-cache \
-            --out "training/state/students/$variant/$preset" --size "${SIZE:-256}" --batch-size 4 \
+            --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache "$cache" \
+            --out "$out" --size "${SIZE:-256}" --batch-size 4 \
             --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --threads "${THREADS:-2}" --log-every 50 &
         child=$!
         wait "$child"
