@@ -181,17 +181,21 @@ def test_bad_training_settings_are_refused_before_any_work(tmp_path: Path, photo
     assert not (tmp_path / "state").exists()
 
 
-def test_distillation_moves_the_student_towards_the_teacher(
-    tmp_path: Path, photos: Path, vgg_weights: Path
-) -> None:
+def _distill_args(tmp_path: Path, photos: Path) -> list[str]:
+    """A tiny distillation's command line: a random multi-style teacher saved in tmp_path, OUT tmp_path/d."""
     teacher = tmp_path / "teacher"
     save_checkpoint(_multi(), teacher)
     (teacher / "state.json").write_text("{}")
-    args = [
+    return [
         "--teacher", str(teacher), "--preset", "hokusai", "--data", str(photos), "--out", str(tmp_path / "d"),
         "--size", "32", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
-        "--lr", "3e-3",
     ]  # fmt: skip
+
+
+def test_distillation_moves_the_student_towards_the_teacher(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    args = [*_distill_args(tmp_path, photos), "--lr", "3e-3"]
     reports: list[distill.DistillReport] = []
     folder = distill.distill(distill.parse_args([*args, "--steps", "12"]), reports.append)
     assert folder == tmp_path / "d" / "model"
@@ -205,15 +209,8 @@ def test_distillation_moves_the_student_towards_the_teacher(
 def test_an_interrupted_distillation_continues_where_it_stopped(
     tmp_path: Path, photos: Path, vgg_weights: Path
 ) -> None:
-    teacher = tmp_path / "teacher"
-    save_checkpoint(_multi(), teacher)
-    (teacher / "state.json").write_text("{}")
     out = tmp_path / "d"
-    args = [
-        "--teacher", str(teacher), "--preset", "hokusai", "--data", str(photos), "--out", str(out),
-        "--size", "32", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
-        "--steps", "8", "--variant", "video",
-    ]  # fmt: skip
+    args = [*_distill_args(tmp_path, photos), "--steps", "8", "--variant", "video"]
     reports: list[distill.DistillReport] = []
     asked = iter([False, False, True])  # a SIGTERM during the third step
     distill.distill(distill.parse_args(args), reports.append, should_stop=lambda: next(asked))
