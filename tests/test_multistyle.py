@@ -207,10 +207,20 @@ def test_distillation_moves_the_student_towards_the_teacher(
 
 
 def test_an_interrupted_distillation_continues_where_it_stopped(
-    tmp_path: Path, photos: Path, vgg_weights: Path
+    tmp_path: Path, photos: Path, vgg_weights: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "d"
     args = [*_distill_args(tmp_path, photos), "--steps", "8", "--variant", "video"]
+    monkeypatch.setattr(distill_cache, "CHUNK", 2)
+    with pytest.raises(NSTError, match=r"stopped while the teacher painted the crops \(2 of"):
+        distill.distill(distill.parse_args(args), should_stop=lambda: True)  # a SIGTERM while painting
+    assert not (out / "model").exists()
+    painted: list[int] = []
+    distill.distill(
+        distill.parse_args([*args, "--steps", "1"]), on_cache=lambda done, _: painted.append(done)
+    )
+    assert painted[0] == 4  # the first chunk was kept
+    shutil.rmtree(out)
     reports: list[distill.DistillReport] = []
     asked = iter([False, False, True])  # a SIGTERM during the third step
     distill.distill(distill.parse_args(args), reports.append, should_stop=lambda: next(asked))

@@ -166,8 +166,17 @@ def distill(
     photos = usable_images(find_images(config.data))
     if len(photos) < config.batch_size:
         raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
+
+    def painted(done: int, total: int) -> None:
+        if on_cache is not None:
+            on_cache(done, total)
+        if should_stop() and done < total:  # each chunk is on disk by now: the next run continues from it
+            raise NSTError(
+                f"stopped while the teacher painted the crops ({done} of {total} kept for next time)"
+            )
+
     pairs = distill_cache.pairs(
-        config.cache_folder, photos, config.size, teacher, config.preset or "teacher", device, on_cache
+        config.cache_folder, photos, config.size, teacher, config.preset or "teacher", device, painted
     )
     del teacher  # its paintings are on disk now
     order = (index for index, _ in InfiniteSampler(len(pairs), config.seed, skip=start * config.batch_size))
