@@ -241,9 +241,7 @@ def write_model(model: TransformerNet, out: Path, progress: dict[str, object]) -
     OUT/distill.json (`progress`): a resumed run finds the two in step."""
     folder = out / "model"
     partial = partial_for(folder)
-    was_training = model.training
-    save_checkpoint(model.eval(), partial)
-    model.train(was_training)
+    save_checkpoint(model, partial)  # a copy in fp16: the student itself trains on unchanged
     swap_in(partial, folder)
     distill_cache.write_json(out / PROGRESS_FILE, progress)
     return folder
