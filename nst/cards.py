@@ -8,6 +8,7 @@ painting and its rights, the training settings and the evaluation.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,19 +48,17 @@ decoding).
 """
 
 
-def _style_section(record: dict[str, Any], preset: Preset | None, style_image: str | None) -> str:
+def _style_section(record: dict[str, Any], presets: Sequence[Preset], style_images: Sequence[str]) -> str:
     lines = []
-    if preset is not None:
+    for preset in presets:
         lines += [
             f"- Painting: {preset.artist}, *{preset.painting}*, {preset.year} (preset `{preset.id}`)",
-            f"- Rights of the painting: {preset.rights}",
-            f"- Source of the reproduction: {preset.source}",
+            f"  - Rights of the painting: {preset.rights}",
+            f"  - Source of the reproduction: {preset.source}",
         ]
     lines.append(f"- Style image used in training: `{record.get('style_file', 'unknown')}`")
-    if preset is not None and preset.notice:
-        lines.append(f"\n**Note:** {preset.notice}")
-    if style_image:
-        lines.append(f"\n![style image]({style_image})")
+    lines += [f"\n**Note ({preset.id}):** {preset.notice}" for preset in presets if preset.notice]
+    lines += [f"\n![style image]({name})" for name in style_images]
     return "\n".join(lines)
 
 
@@ -95,28 +94,36 @@ def _evaluation_section(record: dict[str, Any], sample: str | None) -> str:
     return "\n".join(lines)
 
 
+def _title(presets: Sequence[Preset]) -> str:
+    if len(presets) == 1:
+        return f"Fast style: {presets[0].artist}, {presets[0].painting}"
+    if presets:
+        return f"Fast styles, one network: {', '.join(p.artist for p in presets)}"
+    return "NST Studio fast style network"
+
+
 def render_card(
     record: dict[str, Any],
-    preset: Preset | None = None,
+    presets: Sequence[Preset] = (),
     sample: str | None = None,
-    style_image: str | None = None,
+    style_images: Sequence[str] = (),
 ) -> str:
-    """The README.md text for a checkpoint whose training record is `record`."""
+    """The README.md text for a checkpoint whose training record is `record`: `presets` are the paintings it
+    was trained on (one, or all of a multi-style network's), `style_images` the paintings' files beside it."""
     data = ModelCardData(
         license=LICENSE,
         library_name="nst-studio",
         pipeline_tag="image-to-image",
         tags=["style-transfer", "neural-style-transfer", "image-to-image", "pytorch"],
     )
-    title = f"Fast style: {preset.artist}, {preset.painting}" if preset else "NST Studio fast style network"
     card = ModelCard.from_template(
         data,
         template_str=TEMPLATE,
         repo_url=REPO_URL,
         paper_url=PAPER_URL,
-        title=title,
+        title=_title(presets),
         variant=record.get("variant", "unknown"),
-        style_section=_style_section(record, preset, style_image),
+        style_section=_style_section(record, presets, style_images),
         training_section=_training_section(record),
         evaluation_section=_evaluation_section(record, sample),
     )
@@ -124,10 +131,10 @@ def render_card(
 
 
 def write_card(
-    folder: Path, preset: Preset | None = None, sample: str | None = None, style_image: str | None = None
+    folder: Path, presets: Sequence[Preset] = (), sample: str | None = None, style_images: Sequence[str] = ()
 ) -> Path:
     """(Re)write folder/README.md from folder/training.json."""
     record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
     path = folder / "README.md"
-    path.write_text(render_card(record, preset, sample, style_image), encoding="utf-8")
+    path.write_text(render_card(record, presets, sample, style_images), encoding="utf-8")
     return path

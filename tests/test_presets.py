@@ -150,5 +150,5 @@ def test_bundled_paintings_are_what_the_script_makes_from_the_originals(
 def test_only_picasso_carries_a_rights_notice() -> None:
     notices = {preset.id: preset.notice for preset in list_presets() if preset.notice}
     assert list(notices) == ["picasso"] and "US only" in notices["picasso"]
-    card = render_card({"style_file": "picasso_self-portrait-1907.jpg"}, get_preset("picasso"))
-    assert f"**Note:** {notices['picasso']}" in card and get_preset("picasso").source in card
+    card = render_card({"style_file": "picasso_self-portrait-1907.jpg"}, [get_preset("picasso")])
+    assert f"**Note (picasso):** {notices['picasso']}" in card and get_preset("picasso").source in card

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import torch
+from PIL import Image
 
 from nst.cards import RECORD_FILE
+from nst.images import load_image
+from nst.presets import get_preset, list_presets
 from nst.settings import STYLES_ROOT
-from nst.transformer import build_transformer, save_checkpoint
+from nst.transformer import VARIANTS, InstanceNorm, TransformerNet, build_transformer, save_checkpoint
 from training import publish as publish_module
 
 UPLOADED = ["README.md", "config.json", "model.safetensors", "sample.png", "style.jpg", "training.json"]
@@ -109,3 +113,50 @@ def test_refuses_a_folder_that_is_not_a_trained_checkpoint(tmp_path: Path, capsy
     args = [str(tmp_path), "--repo", "nst-studio/x", "--preset", "van-gogh", "--dry-run", str(tmp_path / "o")]
     assert publish_module.main(args) == 2
     assert "no config.json" in capsys.readouterr().err
+
+
+@pytest.fixture
+def multi_checkpoint(tmp_path: Path) -> Path:
+    names = [preset.id for preset in list_presets()]
+    net = TransformerNet(**VARIANTS["cpu"], styles=len(names), style_names=names)
+    torch.manual_seed(0)
+    with torch.no_grad():  # every style its own norm scale/shift, as after training
+        for module in net.modules():
+            if isinstance(module, InstanceNorm):
+                module.bias.add_(torch.randn_like(module.bias))
+    folder = save_checkpoint(net, tmp_path / "presets-multi")
+    record = {"variant": "multi", "style_file": ", ".join(names), "steps": 20000, "settings": {"size": 128}}
+    (folder / RECORD_FILE).write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
+def test_the_multi_style_network_goes_up_with_every_painting_and_its_rights(
+    multi_checkpoint: Path, photos_dir: Path, styles_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "upload"
+    files = publish_module.build_upload(multi_checkpoint, out, None, photos_dir / "chicago.jpg")
+    presets = list_presets()
+    paintings = [f"style-{preset.id}.jpg" for preset in presets]
+    assert files == sorted([*UPLOADED[:3], "sample.png", *paintings, "training.json"])
+    for preset, name in zip(presets, paintings, strict=True):
+        assert (out / name).read_bytes() == (STYLES_ROOT / preset.id / "style.jpg").read_bytes()
+    card = (out / "README.md").read_text(encoding="utf-8")
+    for preset in presets:
+        assert f"{preset.artist}, *{preset.painting}*, {preset.year}" in card and preset.rights in card
+        assert f"![style image](style-{preset.id}.jpg)" in card
+    assert f"**Note (picasso):** {get_preset('picasso').notice}" in card
+    width, height = load_image(photos_dir / "chicago.jpg", max_side=publish_module.SAMPLE_SIDE // 2).size
+    with Image.open(out / "sample.png") as sample:  # the photo once per style, side by side
+        assert sample.size == (len(presets) * width, height)
+        assert len({sample.crop((i * width, 0, (i + 1) * width, height)).tobytes() for i in range(4)}) == 4
+
+
+def test_a_preset_is_needed_for_one_network_and_refused_for_the_multi_style_one(
+    checkpoint: Path, multi_checkpoint: Path, tmp_path: Path, capsys
+) -> None:
+    out = str(tmp_path / "o")
+    assert publish_module.main([str(checkpoint), "--repo", "nst-studio/x", "--dry-run", out]) == 2
+    assert "--preset is needed" in capsys.readouterr().err
+    args = [str(multi_checkpoint), "--repo", "nst-studio/x", "--preset", "hokusai", "--dry-run", out]
+    assert publish_module.main(args) == 2
+    assert "multi-style network" in capsys.readouterr().err

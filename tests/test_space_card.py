@@ -8,7 +8,7 @@ import tomllib
 import pytest
 from huggingface_hub import SpaceCard
 
-from nst.presets import REGISTRY_PATH, list_presets
+from nst.presets import REGISTRY_PATH, VARIANT_SUFFIXES, list_presets, multi_repo
 from nst.settings import REPO_ROOT, VGG_FILENAME, VGG_REPO_ID
 from nst.transformer import CONFIG_FILE, WEIGHTS_FILE
 
@@ -44,12 +44,15 @@ def test_space_settings(card: SpaceCard) -> None:
 
 def test_models_and_preloads_match_the_presets(card: SpaceCard) -> None:
     presets = list_presets()
-    fast_repos = [repo for p in presets for repo in (p.repo_id, p.cpu_repo_id)]
-    assert card.data.models == [*fast_repos, VGG_REPO_ID]
+    multi = multi_repo()[0]
+    fast_repos = [preset.hub_repo(variant)[0] for preset in presets for variant in VARIANT_SUFFIXES]
+    assert card.data.models == [*fast_repos, multi, VGG_REPO_ID]
     preloads = {line.split()[0]: set(line.split()[1].split(",")) for line in card.data.preload_from_hub}
     checkpoint = {CONFIG_FILE, WEIGHTS_FILE}
     painting = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))["hub_style_file"]
     for preset in presets:
         assert preloads[preset.repo_id] == checkpoint | {painting}  # the painting rides with its network
-        assert preloads[preset.cpu_repo_id] == checkpoint
+        assert preloads[preset.cpu_repo_id] == preloads[preset.video_repo_id] == checkpoint
+    assert preloads[multi] == checkpoint
     assert preloads[VGG_REPO_ID] == {VGG_FILENAME}
+    assert len(preloads) == len(card.data.preload_from_hub) == len(card.data.models)

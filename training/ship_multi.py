@@ -60,7 +60,8 @@ def _write(net: TransformerNet, record: dict[str, Any], preset_id: str | None) -
     def write(folder: Path) -> None:
         save_checkpoint(net, folder)
         (folder / RECORD_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
-        write_card(folder, get_preset(preset_id) if preset_id else None)
+        names = [preset_id] if preset_id else net.style_names  # a multi-style network: all its paintings
+        write_card(folder, [get_preset(name) for name in names])
 
     return write
 

@@ -71,7 +71,7 @@ def ship(run_dir: Path, target: Path, preset_id: str) -> None:
     folder.mkdir()
     for name in (CONFIG_FILE, WEIGHTS_FILE, RECORD_FILE):
         shutil.copy2(run_dir / "model" / name, folder / name)
-    write_card(folder, get_preset(preset_id))
+    write_card(folder, [get_preset(preset_id)])
     swap_in(folder, target)
 
 
