@@ -28,6 +28,7 @@ if [ -n "${EARLY:-}" ]; then
         keep_begun=1
     fi
     teacher=runs/teacher-early out_root=training/state/students-early cache=runs/teacher-cache-early
+    STEPS=${STEPS:-1500}  # warm starts only: the teacher still moves (docs/training.md)
 else
     "$python" - "$teacher" <<'PY'
 import json, sys
