@@ -137,6 +137,40 @@ def resume_point(config: DistillConfig, identity: dict[str, object]) -> tuple[in
     return int(str(progress["step"])), float(str(progress["elapsed_s"]))
 
 
+def _student(config: DistillConfig, identity: dict[str, object]) -> tuple[TransformerNet, int, float]:
+    """The student, continued from OUT when OUT holds one of the same identity: (student, step, seconds)."""
+    resumed = resume_point(config, identity)
+    student = student_network(config)
+    if resumed is None:
+        return student, 0, 0.0
+    student.load_state_dict(load_checkpoint(config.out / "model").state_dict(), strict=True)
+    return student, *resumed
+
+
+def _painted_pairs(
+    config: DistillConfig,
+    teacher: TransformerNet,
+    device: torch.device,
+    on_cache: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool],
+) -> distill_cache.PairCache:
+    """Every training photo's crop and the teacher's painting of it (painted once, cached in chunks)."""
+    photos = usable_images(find_images(config.data))
+    if len(photos) < config.batch_size:
+        raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
+
+    def painted(done: int, total: int) -> None:
+        if on_cache is not None:
+            on_cache(done, total)
+        if should_stop() and done < total:  # each chunk is on disk by now: the next run continues from it
+            raise NSTError(
+                f"stopped while the teacher painted the crops ({done} of {total} kept for next time)"
+            )
+
+    preset = config.preset or "teacher"
+    return distill_cache.pairs(config.cache_folder, photos, config.size, teacher, preset, device, painted)
+
+
 def distill(
     config: DistillConfig,
     on_report: Callable[[DistillReport], None] | None = None,
@@ -155,29 +189,11 @@ def distill(
     torch.manual_seed(config.seed)
     teacher = teacher_network(config).to(device).eval().requires_grad_(False)
     identity = _identity(config, teacher)
-    resumed = resume_point(config, identity)
-    start, elapsed_before = resumed or (0, 0.0)
-    student = student_network(config)
-    if resumed is not None:
-        student.load_state_dict(load_checkpoint(config.out / "model").state_dict(), strict=True)
+    student, start, elapsed_before = _student(config, identity)
     if start >= config.steps:
         return config.out / "model"  # finished before
     student = student.to(device).train()
-    photos = usable_images(find_images(config.data))
-    if len(photos) < config.batch_size:
-        raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
-
-    def painted(done: int, total: int) -> None:
-        if on_cache is not None:
-            on_cache(done, total)
-        if should_stop() and done < total:  # each chunk is on disk by now: the next run continues from it
-            raise NSTError(
-                f"stopped while the teacher painted the crops ({done} of {total} kept for next time)"
-            )
-
-    pairs = distill_cache.pairs(
-        config.cache_folder, photos, config.size, teacher, config.preset or "teacher", device, painted
-    )
+    pairs = _painted_pairs(config, teacher, device, on_cache, should_stop)
     del teacher  # its paintings are on disk now
     order = (index for index, _ in InfiniteSampler(len(pairs), config.seed, skip=start * config.batch_size))
     encoder = load_encoder((FEATURE_LAYER,), device)
@@ -189,16 +205,18 @@ def distill(
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch, target = pairs.batch([next(order) for _ in range(config.batch_size)], device)
-        l1, feature = _step(student, encoder, optimizer, batch, target, config.feature_weight)
-        sums += torch.tensor([l1, feature])
+        sums += torch.tensor(_step(student, encoder, optimizer, batch, target, config.feature_weight))
         count += 1
         now = time.perf_counter()
         out_of_time = config.minutes is not None and now - started >= 60 * config.minutes
         done = step == config.steps or out_of_time or should_stop()
         if on_report and (step % config.log_every == 0 or done):
-            rate = count * config.batch_size / (now - window)
             l1_mean, feature_mean = (sums / count).tolist()
-            on_report(DistillReport(step, config.steps, l1_mean, feature_mean, rate))
+            on_report(
+                DistillReport(
+                    step, config.steps, l1_mean, feature_mean, count * config.batch_size / (now - window)
+                )
+            )
             sums, count, window = torch.zeros(2), 0, now
         if done or now - last_save >= 60 * config.save_every:
             seconds = elapsed_before + now - started

@@ -21,13 +21,14 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from PIL import Image
+from torch import Tensor
 from torch.utils.data import DataLoader
 
 from nst.device import enable_fast_math, pick_device
@@ -164,6 +165,89 @@ def preview(model: TransformerNet, photos: list[Image.Image], device: torch.devi
     return image_grid(rows)
 
 
+def _network(config: MultiConfig, device: torch.device) -> tuple[TransformerNet, int, float]:
+    """The network, continued from the committed state when there is one: (network, step, seconds trained)."""
+    styles = len(config.presets)
+    model = TransformerNet(**VARIANTS[config.variant], styles=styles, style_names=config.presets)
+    state = read_state(config.state)
+    if state is None or config.state is None:
+        return model.to(device).train(), 0, 0.0
+    if list(state.get("presets", [])) != list(config.presets) or state.get("variant") != config.variant:
+        raise NSTError(f"{config.state} holds a run of other presets or another variant")
+    model.load_state_dict(load_checkpoint(config.state).state_dict(), strict=True)
+    return model.to(device).train(), int(state["step"]), float(state["elapsed_s"])
+
+
+class _Objective:
+    """The perceptual loss of a batch whose images each have their own style: (content, style, TV) terms,
+    weighted per image by its style's weights."""
+
+    def __init__(self, config: MultiConfig, device: torch.device) -> None:
+        encoder = load_encoder((*config.content_layers, *config.style_layers), device)
+        self.loss = PerceptualLoss(
+            encoder, content_layers=config.content_layers, style_layers=config.style_layers
+        )
+        style_bank(config, self.loss, device)
+        self.content_weight = config.content_weight
+        self.style_w = torch.tensor(config.per_style(config.style_weights, "style weight"), device=device)
+        self.tv_w = torch.tensor(config.per_style(config.tv_weights, "TV weight"), device=device)
+
+    def __call__(self, model: TransformerNet, batch: Tensor, ids: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        targets = self.loss.content_targets(batch)
+        output = model(batch, mix=torch.nn.functional.one_hot(ids, len(self.style_w)).float())
+        features = self.loss.encoder(output, self.loss.layers)
+        content = self.content_weight * self.loss.content(features, targets)
+        return (
+            content,
+            self.style_w[ids] * self.loss.style(features, ids),
+            self.tv_w[ids] * self.loss.tv(output),
+        )
+
+
+def _steps(
+    config: MultiConfig, model: TransformerNet, start: int, device: torch.device
+) -> Iterator[tuple[int, float, Tensor]]:
+    """Train from step `start` to the end of the schedule, one item per step: (steps done, the step's
+    learning rate, its mean content, style, TV and total loss). Image i of step s has style (s·batch + i) mod
+    the number of styles, so every batch holds every style in turn."""
+    styles = len(config.presets)
+    objective = _Objective(config, device)
+    dataset = PhotoDataset(
+        find_images(config.data), config.size, config.batch_size, native=config.native_crops
+    )
+    sampler = InfiniteSampler(len(dataset), config.seed, skip=start * config.batch_size)
+    data = iter(DataLoader(dataset, batch_size=config.batch_size, sampler=sampler))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    for step in range(start, config.steps):
+        lr = lr_at(config, step, start)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        batch = next(data).to(device)
+        ids = ((torch.arange(batch.shape[0]) + step * batch.shape[0]) % styles).to(device)
+        content, style, tv = objective(model, batch, ids)
+        total = (content + style + tv).mean()
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        yield (
+            step + 1,
+            lr,
+            torch.stack([t.detach().mean().float().cpu() for t in (content, style, tv, total)]),
+        )
+
+
+def _record(config: MultiConfig, step: int, elapsed: float) -> dict[str, object]:
+    """state.json: where the schedule stands, and the settings it runs with."""
+    return {
+        "step": step,
+        "elapsed_s": round(elapsed, 1),
+        "images_per_style": step * config.batch_size // len(config.presets),
+        "presets": list(config.presets),
+        "variant": config.variant,
+        "settings": config.as_json(),
+    }
+
+
 def train(
     config: MultiConfig,
     on_report: Callable[[Report], None] | None = None,
@@ -179,82 +263,29 @@ def train(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     config.out.mkdir(parents=True, exist_ok=True)
-    styles = len(config.presets)
-    model = TransformerNet(**VARIANTS[config.variant], styles=styles, style_names=config.presets)
-    state = read_state(config.state)
-    start, elapsed_before = 0, 0.0
-    if state is not None:
-        assert config.state is not None
-        if list(state.get("presets", [])) != list(config.presets) or state.get("variant") != config.variant:
-            raise NSTError(f"{config.state} holds a run of other presets or another variant")
-        model.load_state_dict(load_checkpoint(config.state).state_dict(), strict=True)
-        start, elapsed_before = int(state["step"]), float(state["elapsed_s"])
-    model = model.to(device).train()
-
-    photos = find_images(config.data)
-    dataset = PhotoDataset(photos, config.size, config.batch_size, native=config.native_crops)
-    sampler = InfiniteSampler(len(dataset), config.seed, skip=start * config.batch_size)
-    loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler)
+    model, start, elapsed_before = _network(config, device)
     previews = load_previews(config.preview_photos, config.preview_size)
-
-    encoder = load_encoder((*config.content_layers, *config.style_layers), device)
-    loss = PerceptualLoss(encoder, content_layers=config.content_layers, style_layers=config.style_layers)
-    style_bank(config, loss, device)
-    style_w = torch.tensor(config.per_style(config.style_weights, "style weight"), device=device)
-    tv_w = torch.tensor(config.per_style(config.tv_weights, "TV weight"), device=device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-
-    def record(step: int, elapsed: float) -> dict[str, object]:
-        return {
-            "step": step,
-            "elapsed_s": round(elapsed, 1),
-            "images_per_style": step * config.batch_size // styles,
-            "presets": list(config.presets),
-            "variant": config.variant,
-            "settings": config.as_json(),
-        }
-
-    data = iter(loader)
-    step, window_start, window_steps = start, time.perf_counter(), 0
-    started, last_state = time.perf_counter(), time.perf_counter()
-    sums = torch.zeros(4)
-    while step < config.steps:
-        lr = lr_at(config, step, start)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        batch = next(data).to(device)
-        ids = (torch.arange(batch.shape[0]) + step * batch.shape[0]) % styles
-        ids = ids.to(device)
-        mix = torch.nn.functional.one_hot(ids, styles).float()
-        targets = loss.content_targets(batch)
-        output = model(batch, mix=mix)
-        features = loss.encoder(output, loss.layers)
-        content = config.content_weight * loss.content(features, targets)
-        style = style_w[ids] * loss.style(features, ids)
-        tv = tv_w[ids] * loss.tv(output)
-        total = (content + style + tv).mean()
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-        sums += torch.stack([t.detach().mean().float().cpu() for t in (content, style, tv, total)])
-        step, window_steps = step + 1, window_steps + 1
-        elapsed = elapsed_before + time.perf_counter() - started
+    started = last_state = window_start = time.perf_counter()
+    sums, window_steps = torch.zeros(4), 0
+    for step, lr, terms in _steps(config, model, start, device):
+        sums, window_steps = sums + terms, window_steps + 1
         out_of_time = config.minutes is not None and time.perf_counter() - started >= 60 * config.minutes
         done = step >= config.steps or out_of_time or should_stop()
+        if on_report and (step % config.log_every == 0 or done):
+            means = dict(
+                zip(("content", "style", "tv", "total"), (sums / window_steps).tolist(), strict=True)
+            )
+            rate = window_steps * config.batch_size / (time.perf_counter() - window_start)
+            per_style = step * config.batch_size // len(config.presets)
+            on_report(Report(step, config.steps, means, rate, lr, images_per_style=per_style))
         if step % config.log_every == 0 or done:
-            seconds = time.perf_counter() - window_start
-            if on_report:
-                means = dict(
-                    zip(("content", "style", "tv", "total"), (sums / window_steps).tolist(), strict=True)
-                )
-                rate = window_steps * config.batch_size / seconds
-                per_style = step * config.batch_size // styles
-                on_report(Report(step, config.steps, means, rate, lr, images_per_style=per_style))
             sums, window_steps, window_start = torch.zeros(4), 0, time.perf_counter()
         if previews and (step % config.preview_every == 0 or done):
             save_png(preview(model, previews, device), preview_path(config.out, step))
         if config.state is not None and (done or time.perf_counter() - last_state >= 60 * config.state_every):
-            write_state(config.state, model, record(step, elapsed))
+            write_state(
+                config.state, model, _record(config, step, elapsed_before + time.perf_counter() - started)
+            )
             last_state = time.perf_counter()
         if done:
             break
