@@ -139,16 +139,8 @@ def run_quality(
     content_image = load_image(content, max_side=settings.size)
     style_images = [load_image(style) for style in styles]
     started = time.perf_counter()
-    encoder = load_encoder((*settings.style_layers, *settings.content_layers), device)
+    loss_fn = _perceptual_loss(settings, device)
     torch.manual_seed(settings.seed)
-    loss_fn = PerceptualLoss(
-        encoder,
-        content_layers=settings.content_layers,
-        style_layers=settings.style_layers,
-        style_layer_weights=settings.style_layer_weights,
-        style_weight=STYLE_WEIGHT * settings.style_strength,
-        tv_weight=TV_WEIGHT * settings.tv_weight,
-    )
     levels = _level_sizes(settings)
     photo_full = image_to_tensor(_resize(content_image, settings.size), device)
 
@@ -160,17 +152,8 @@ def run_quality(
     style_sizes: list[tuple[int, int]] = []
     try:
         for longest, level_steps in levels:
-            photo = image_to_tensor(_resize(content_image, longest), device)
-            style_side = max(16, round(longest * settings.style_scale))
-            style_tensors = [image_to_tensor(_resize(s, style_side), device) for s in style_images]
+            photo, style_tensors = _level_inputs(content_image, style_images, longest, settings, device)
             style_sizes = [(t.shape[-1], t.shape[-2]) for t in style_tensors]
-            if settings.preserve_color:
-                photo_lum = luminance(photo)
-                style_tensors = [
-                    match_luminance_stats(luminance(s), photo_lum).clamp(0, 1).expand(-1, 3, -1, -1)
-                    for s in style_tensors
-                ]
-                photo = _grey(photo)
             loss_fn.set_style(style_tensors, settings.style_blend)
             targets = loss_fn.content_targets(photo)
             if x is None:
@@ -193,9 +176,8 @@ def run_quality(
         final = finish(_upsample(x.detach(), photo_full))  # upsampled if stopped during a coarse level
         elapsed = time.perf_counter() - started
         recipe = _recipe(settings, device, content_image.size, final.size, style_sizes, step, elapsed)
-        recipe.details["loss_network"] = dict(
-            encoder.identity
-        )  # Caffe and torchvision VGG19 paint differently
+        # which VGG19 weights: the Caffe and torchvision ones paint differently
+        recipe.details["loss_network"] = dict(loss_fn.encoder.identity)
         yield QualityEvent(
             step,
             settings.steps,
@@ -212,6 +194,40 @@ def run_quality(
         del x, loss_fn
         if device.type == "cuda":
             torch.cuda.empty_cache()
+
+
+def _perceptual_loss(settings: QualitySettings, device: torch.device) -> PerceptualLoss:
+    """The loss the image is optimised against, on a loss network with just the layers it uses."""
+    encoder = load_encoder((*settings.style_layers, *settings.content_layers), device)
+    return PerceptualLoss(
+        encoder,
+        content_layers=settings.content_layers,
+        style_layers=settings.style_layers,
+        style_layer_weights=settings.style_layer_weights,
+        style_weight=STYLE_WEIGHT * settings.style_strength,
+        tv_weight=TV_WEIGHT * settings.tv_weight,
+    )
+
+
+def _level_inputs(
+    content_image: Image.Image,
+    style_images: Sequence[Image.Image],
+    longest: int,
+    settings: QualitySettings,
+    device: torch.device,
+) -> tuple[Tensor, list[Tensor]]:
+    """One pyramid level's photo and paintings as tensors. When the photo's colours are kept, both become
+    grey and each painting's luminance is matched to the photo's: only texture and tone are transferred."""
+    photo = image_to_tensor(_resize(content_image, longest), device)
+    style_side = max(16, round(longest * settings.style_scale))
+    paintings = [image_to_tensor(_resize(s, style_side), device) for s in style_images]
+    if not settings.preserve_color:
+        return photo, paintings
+    photo_lum = luminance(photo)
+    paintings = [
+        match_luminance_stats(luminance(s), photo_lum).clamp(0, 1).expand(-1, 3, -1, -1) for s in paintings
+    ]
+    return _grey(photo), paintings
 
 
 def _recipe(
