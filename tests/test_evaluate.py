@@ -11,7 +11,7 @@ from PIL import Image
 from torch import nn
 
 from nst.metrics import Scorer
-from nst.transformer import build_transformer, save_checkpoint
+from nst.transformer import VARIANTS, TransformerNet, build_transformer, display_path, save_checkpoint
 from training import vs_johnson
 from training.evaluate import EvalResult, evaluate_fast, evaluate_quality, main, markdown_rows
 
@@ -84,6 +84,34 @@ def test_command_line_reports_a_missing_painting_in_one_line(
     code = main(["--style", str(tmp_path / "missing.jpg"), "--photos", str(photos[0]), "--quality-steps"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "missing.jpg" in err and "Traceback" not in err
+
+
+def test_a_multi_style_state_is_scored_as_the_preset_named_and_runs_get_distinct_rows(
+    photos: list[Path], tmp_path: Path, vgg_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["van-gogh", "hokusai", "picasso", "kandinsky"]
+    multi = save_checkpoint(
+        TransformerNet(**VARIANTS["cpu"], styles=4, style_names=names), tmp_path / "state"
+    )
+    runs = [
+        save_checkpoint(build_transformer("cpu"), tmp_path / where / "hokusai" / "model") for where in "ab"
+    ]
+    args = [
+        "--photos",
+        *map(str, photos),
+        "--size",
+        str(SIZE),
+        "--quality-steps",
+        "--device",
+        "cpu",
+        "--json",
+    ]
+    assert main(["--model", str(multi), *args, "--style", str(photos[1])]) == 2  # which preset?
+    assert "multi-style network of van-gogh, hokusai, picasso, kandinsky" in capsys.readouterr().err
+    assert main(["--preset", "hokusai", "--model", str(multi), *map(str, runs), *args]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert list(rows) == [f"fast {display_path(folder)}" for folder in (multi, *runs)]  # not one "hokusai"
+    assert all(row["photos"] == 2 for row in rows.values())
 
 
 def test_vs_johnson_columns_take_unshipped_students(tmp_path: Path) -> None:

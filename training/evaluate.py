@@ -31,11 +31,12 @@ import torch
 from torch import nn
 
 from nst.device import pick_device
-from nst.errors import refusals_to_exit_status
+from nst.errors import NSTError, refusals_to_exit_status
 from nst.images import image_to_tensor, tensor_to_image
 from nst.metrics import Scorer
 from nst.quality import run_quality
 from nst.settings import QualitySettings
+from nst.transformer import TransformerNet, display_path, load_checkpoint
 
 EVAL_SIZE = 256
 
@@ -150,7 +151,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, EvalResult]:
     """The rows the command line asked for."""
-    from nst.transformer import load_checkpoint
     from training.data import find_images
 
     models, style = list(args.model), args.style
@@ -166,15 +166,33 @@ def _evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict
     photos = [p for arg in args.photos for p in (find_images(arg) if arg.is_dir() else [arg])]
     protocol = Scorer(style, args.size, device)
     rows: dict[str, EvalResult] = {}
-    for folder in models:
-        name = folder.parent.name if folder.name == "model" else folder.name  # a training run's OUT/model
-        rows[f"fast {name}"] = evaluate_fast(
-            load_checkpoint(folder).to(device), photos, style, protocol=protocol
-        )
+    for name, folder in _row_names(models).items():
+        net = _single_style(load_checkpoint(folder), args.preset, folder)
+        rows[f"fast {name}"] = evaluate_fast(net.to(device), photos, style, protocol=protocol)
     if args.quality_steps:
         for steps, result in evaluate_quality(photos, style, args.quality_steps, protocol=protocol).items():
             rows[f"quality@{steps}"] = result
     return rows
+
+
+def _row_names(folders: list[Path]) -> dict[str, Path]:
+    """A row name per checkpoint: its folder's name (a training run's OUT/model: the run's), or its path
+    where two of those would be the same."""
+    short = [folder.parent.name if folder.name == "model" else folder.name for folder in folders]
+    if len(set(short)) == len(short):
+        return dict(zip(short, folders, strict=True))
+    return {display_path(folder): folder for folder in folders}
+
+
+def _single_style(net: TransformerNet, preset: str | None, folder: Path) -> TransformerNet:
+    """A multi-style network (a long run's state) is scored as its export for `--preset`."""
+    if not net.styles:
+        return net
+    if preset not in net.style_names:
+        raise NSTError(
+            f"{folder} is a multi-style network of {', '.join(net.style_names)}: name one with --preset"
+        )
+    return net.export_style(torch.eye(net.styles)[net.style_names.index(preset)])
 
 
 if __name__ == "__main__":
