@@ -206,6 +206,24 @@ def test_distillation_moves_the_student_towards_the_teacher(
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
 
 
+def test_the_detail_term_measures_the_amount_of_fine_detail_not_its_phase(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    flat = torch.full((1, 3, 64, 64), 0.5)
+    stripes = flat + 0.2 * torch.sin(torch.arange(64.0) * 2.1).view(1, 1, 1, 64)  # period 3 px
+    assert distill.detail_energy(flat).max() < 1e-2 < distill.detail_energy(stripes).min()
+    shifted = torch.roll(stripes, 1, dims=-1)  # the same texture one pixel over: the same amount of detail
+    moved, still = distill.detail_energy(shifted)[..., 2:-2], distill.detail_energy(stripes)[..., 2:-2]
+    assert torch.allclose(moved, still, rtol=0.15)  # windows of 8 px over a 3-px period: within 15 %
+    assert (stripes - shifted).abs().mean() > 0.1  # while an L1 term sees a large difference
+    args = [*_distill_args(tmp_path, photos), "--steps", "3"]
+    reports: list[distill.DistillReport] = []
+    distill.distill(distill.parse_args([*args, "--detail-weight", "4"]), reports.append)
+    assert len(reports) == 3 and all(r.detail > 0 for r in reports)
+    with pytest.raises(NSTError, match="detail-weight"):
+        distill.distill(distill.parse_args([*args, "--detail-weight", "-1"]))
+
+
 def test_an_interrupted_distillation_continues_where_it_stopped(
     tmp_path: Path, photos: Path, vgg_weights: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

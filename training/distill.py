@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torchvision.transforms.functional import gaussian_blur
 
 from nst.checkpoints import is_complete
 from nst.device import enable_fast_math, pick_device
@@ -45,6 +46,8 @@ from training.schedule import cosine_lr, stop_on_signal
 
 FEATURE_LAYER = "relu2_2"
 FEATURE_SCALE = 0.5
+DETAIL_SIGMA = 3.0  # the detail band: luminance minus its Gaussian blur (the stripe measure's band)
+DETAIL_WINDOW = 8  # px: how locally the amount of detail must match
 PROGRESS_FILE = "distill.json"
 
 
@@ -64,6 +67,7 @@ class DistillConfig:
     minutes: float | None = None
     lr: float = 5e-4
     feature_weight: float = 0.1
+    detail_weight: float = 0.0  # the detail-energy term (see detail_energy); 0 leaves it out
     threads: int = 0
     device: str = "auto"
     seed: int = 0
@@ -85,6 +89,7 @@ class DistillReport:
     l1: float
     feature: float
     images_per_s: float
+    detail: float = 0.0
 
 
 def teacher_network(config: DistillConfig) -> TransformerNet:
@@ -182,6 +187,8 @@ def distill(
     `should_stop` is asked after every step; True ends the run there, the student saved."""
     if not (32 <= config.size <= 1024 and config.batch_size >= 1 and config.steps >= 1 and config.lr > 0):
         raise NSTError("--size 32..1024, --batch-size >= 1, --steps >= 1, --lr > 0")
+    if config.feature_weight < 0 or config.detail_weight < 0:
+        raise NSTError("--feature-weight and --detail-weight must be >= 0")
     device = pick_device(config.device)
     enable_fast_math()
     if config.threads > 0:
@@ -199,25 +206,22 @@ def distill(
     encoder = load_encoder((FEATURE_LAYER,), device)
     optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
     started = window = last_save = time.perf_counter()
-    sums, count = torch.zeros(2), 0
+    sums, count = torch.zeros(3), 0
     for step in range(start + 1, config.steps + 1):
         lr = cosine_lr(config.lr, step - 1, config.steps, start, config.warmup, config.final_lr_fraction)
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch, target = pairs.batch([next(order) for _ in range(config.batch_size)], device)
-        sums += torch.tensor(_step(student, encoder, optimizer, batch, target, config.feature_weight))
+        sums += torch.tensor(_step(student, encoder, optimizer, batch, target, config))
         count += 1
         now = time.perf_counter()
         out_of_time = config.minutes is not None and now - started >= 60 * config.minutes
         done = step == config.steps or out_of_time or should_stop()
         if on_report and (step % config.log_every == 0 or done):
-            l1_mean, feature_mean = (sums / count).tolist()
-            on_report(
-                DistillReport(
-                    step, config.steps, l1_mean, feature_mean, count * config.batch_size / (now - window)
-                )
-            )
-            sums, count, window = torch.zeros(2), 0, now
+            l1_mean, feature_mean, detail_mean = (sums / count).tolist()
+            rate = count * config.batch_size / (now - window)
+            on_report(DistillReport(step, config.steps, l1_mean, feature_mean, rate, detail_mean))
+            sums, count, window = torch.zeros(3), 0, now
         if done or now - last_save >= 60 * config.save_every:
             seconds = elapsed_before + now - started
             write_model(student, config.out, {**identity, "step": step, "elapsed_s": round(seconds, 1)})
@@ -233,18 +237,38 @@ def _step(
     optimizer: torch.optim.Optimizer,
     batch: Tensor,
     target: Tensor,
-    feature_weight: float,
-) -> tuple[float, float]:
-    """One optimiser step on L1 + `feature_weight` × the relu2_2 feature error; returns both terms."""
+    config: DistillConfig,
+) -> tuple[float, float, float]:
+    """One optimiser step on L1 + the relu2_2 feature error + the detail-energy error (each weighted as
+    `config` says); returns the three terms."""
     with torch.no_grad():
         target_features = features(encoder, target)
     output = student(batch)
     l1 = (output - target).abs().mean()
     feature = relative_mse(features(encoder, output), target_features).mean()
+    loss = l1 + config.feature_weight * feature
+    detail = torch.zeros(())
+    if config.detail_weight:
+        detail = (detail_energy(output) - detail_energy(target)).abs().mean()
+        loss = loss + config.detail_weight * detail
     optimizer.zero_grad(set_to_none=True)
-    (l1 + feature_weight * feature).backward()
+    loss.backward()
     optimizer.step()
-    return l1.item(), feature.item()
+    return l1.item(), feature.item(), detail.item()
+
+
+def detail_energy(images: Tensor) -> Tensor:
+    """How much fine detail each neighbourhood holds: the RMS of the luminance's high-pass band over
+    DETAIL_WINDOW-px windows (half-overlapping), (N,1,H',W').
+
+    L1 alone lets a small student paint the teacher's fine texture as a blur (where it cannot place each
+    stroke exactly, the mean is cheapest), which leaves the teacher's regular motifs as the only detail:
+    measured, a Hokusai student kept 90 % of the teacher's periodic-peak energy but 63 % of the rest. Matching
+    the amount of detail, not its exact phase, asks for texture as rich as the teacher's."""
+    grey = images.mean(dim=1, keepdim=True)
+    kernel = 2 * round(2 * DETAIL_SIGMA) + 1
+    band = grey - gaussian_blur(grey, [kernel, kernel], [DETAIL_SIGMA, DETAIL_SIGMA])
+    return (F.avg_pool2d(band.square(), DETAIL_WINDOW, DETAIL_WINDOW // 2) + 1e-6).sqrt()
 
 
 def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
@@ -280,6 +304,7 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--feature-weight", type=float, default=d.feature_weight)
+    p.add_argument("--detail-weight", type=float, default=d.detail_weight, help="detail-energy term (e.g. 4)")
     p.add_argument("--threads", type=int, default=d.threads)
     p.add_argument("--device", default=d.device)
     p.add_argument("--seed", type=int, default=d.seed)
@@ -296,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def report(r: DistillReport) -> None:
         print(
-            f"step {r.step}/{r.total} l1 {r.l1:.4f} feature {r.feature:.4f} | {r.images_per_s:.2f} img/s",
+            f"step {r.step}/{r.total} l1 {r.l1:.4f} feature {r.feature:.4f} detail {r.detail:.4f} "
+            f"| {r.images_per_s:.2f} img/s",
             file=sys.stderr,
             flush=True,
         )

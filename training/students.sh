@@ -7,8 +7,8 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, STEPS, LR, THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR
-# (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
+# Run from the repository root. SIZE, STEPS, LR, DETAIL (--detail-weight), THREADS, VARIANTS and PRESETS override
+# the defaults; INIT_DIR (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
 # training/state/students-early holds those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3).
 # EARLY=1 THREADS=1 distils those early students beside the unfinished run (see below).
 set -euo pipefail
@@ -52,7 +52,8 @@ for variant in ${VARIANTS:-video cpu}; do
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache "$cache" \
             --out "$out" --size "${SIZE:-256}" --batch-size 4 \
-            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --threads "${THREADS:-2}" --log-every 50 &
+            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0}" \
+            --threads "${THREADS:-2}" --log-every 50 &
         child=$!
         wait "$child"
         child=""
