@@ -263,7 +263,7 @@ def detail_energy(images: Tensor) -> Tensor:
 
     L1 alone lets a small student paint the teacher's fine texture as a blur (where it cannot place each
     stroke exactly, the mean is cheapest), which leaves the teacher's regular motifs as the only detail:
-    measured, a Hokusai student kept 90 % of the teacher's periodic-peak energy but 63 % of the rest. Matching
+    measured, a Hokusai student kept 90 % of the teacher's periodic-peak energy but 60 % of the rest. Matching
     the amount of detail, not its exact phase, asks for texture as rich as the teacher's."""
     grey = images.mean(dim=1, keepdim=True)
     kernel = 2 * round(2 * DETAIL_SIGMA) + 1
