@@ -85,6 +85,16 @@ def mix_vector(net: TransformerNet, mix: PresetMix) -> torch.Tensor:
     return row
 
 
+def export_preset(net: TransformerNet, preset_id: str) -> TransformerNet:
+    """One named style of a multi-style network fixed into an ordinary network (its 1.0 mix): what the
+    standalone preset checkpoints, the distillation teacher and the evaluations are made from."""
+    if preset_id not in net.style_names:
+        raise PresetError(
+            f"'{preset_id}' is not one of this multi-style network's styles: {', '.join(net.style_names)}."
+        )
+    return net.export_style(torch.eye(net.styles)[net.style_names.index(preset_id)])
+
+
 def mixed_network(
     mix: PresetMix, device: str | torch.device = "auto", model: str = MULTI_MODEL_ID
 ) -> TransformerNet:

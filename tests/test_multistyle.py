@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from nst.blend import PresetMix, mix_vector, mixed_network
+from nst.blend import PresetMix, export_preset, mix_vector, mixed_network
 from nst.cards import RECORD_FILE
 from nst.errors import NSTError, PresetError
 from nst.fast import clear_model_cache, stylize
@@ -81,6 +81,14 @@ def test_style_mix_is_refused_where_it_does_not_apply() -> None:
         _multi()(torch.rand(1, 3, 16, 16))
     with pytest.raises(ValueError, match="4 weights"):
         _multi()(torch.rand(1, 3, 16, 16), mix=torch.ones(3))
+    with pytest.raises(PresetError, match="van-gogh, hokusai"):
+        export_preset(_multi(styles=2), "picasso")
+
+
+def test_a_preset_is_exported_by_name(one_thread: None) -> None:
+    net, x = _multi(), torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        torch.testing.assert_close(export_preset(net, "picasso")(x), net(x, mix=torch.eye(4)[2]))
 
 
 def test_preset_mix_parsing_normalises_and_refuses_nonsense() -> None:
@@ -202,7 +210,7 @@ def test_distillation_moves_the_student_towards_the_teacher(
     student = load_checkpoint(folder)
     assert student.factor == 8 and not student.styles  # the CPU-fast architecture, single style
     assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
-    with pytest.raises(NSTError, match="one of the teacher's styles"):
+    with pytest.raises(NSTError, match="not one of this multi-style network's styles"):
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
 
 

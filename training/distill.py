@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchvision.transforms.functional import gaussian_blur
 
+from nst.blend import export_preset
 from nst.checkpoints import is_complete
 from nst.device import enable_fast_math, pick_device
 from nst.errors import NSTError, refusals_to_exit_status
@@ -100,10 +101,9 @@ def teacher_network(config: DistillConfig) -> TransformerNet:
         if config.preset is not None:
             raise NSTError("--preset applies to a multi-style teacher only")
         return net
-    if config.preset not in net.style_names:
-        raise NSTError(f"--preset must be one of the teacher's styles: {', '.join(net.style_names)}")
-    mix = F.one_hot(torch.tensor(net.style_names.index(config.preset)), net.styles).float()
-    return net.export_style(mix)
+    if config.preset is None:
+        raise NSTError(f"--preset is needed: the teacher holds {', '.join(net.style_names)}")
+    return export_preset(net, config.preset)
 
 
 def student_network(config: DistillConfig) -> TransformerNet:

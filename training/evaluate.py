@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from nst.blend import export_preset
 from nst.device import pick_device
 from nst.errors import NSTError, refusals_to_exit_status
 from nst.images import image_to_tensor, tensor_to_image
@@ -188,11 +189,11 @@ def _single_style(net: TransformerNet, preset: str | None, folder: Path) -> Tran
     """A multi-style network (a long run's state) is scored as its export for `--preset`."""
     if not net.styles:
         return net
-    if preset not in net.style_names:
+    if preset is None:
         raise NSTError(
             f"{folder} is a multi-style network of {', '.join(net.style_names)}: name one with --preset"
         )
-    return net.export_style(torch.eye(net.styles)[net.style_names.index(preset)])
+    return export_preset(net, preset)
 
 
 if __name__ == "__main__":

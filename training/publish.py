@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch
 from huggingface_hub import HfApi
 from PIL import Image
 
+from nst.blend import export_preset
 from nst.cards import RECORD_FILE, write_card
 from nst.errors import NSTError, refusals_to_exit_status
 from nst.fast import stylize
@@ -48,8 +48,7 @@ def _networks(model: TransformerNet, preset_id: str | None) -> list[tuple[Preset
         return [(get_preset(preset_id), model)]
     if preset_id is not None:
         raise NSTError("this is a multi-style network: its card names all its presets, so leave --preset out")
-    rows = torch.eye(model.styles)
-    return [(get_preset(name), model.export_style(rows[i])) for i, name in enumerate(model.style_names)]
+    return [(get_preset(name), export_preset(model, name)) for name in model.style_names]
 
 
 def build_upload(

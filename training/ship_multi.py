@@ -19,8 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
-
+from nst.blend import export_preset
 from nst.cards import RECORD_FILE, write_card
 from nst.checkpoints import is_complete
 from nst.errors import NSTError, refusals_to_exit_status
@@ -84,8 +83,8 @@ def ship(state_dir: Path, students: dict[str, Path], styles_root: Path = STYLES_
     shipped = [styles_root / bundled_folder(MULTI_MODEL_ID).name]
     notes = f"Multi-style network (conditional instance norm) for {', '.join(state['presets'])}; {seen}."
     _replace(shipped[0], _write(multi, _record(state, "multi", None, notes), None))
-    for index, preset_id in enumerate(multi.style_names):
-        single = multi.export_style(torch.nn.functional.one_hot(torch.tensor(index), multi.styles).float())
+    for preset_id in multi.style_names:
+        single = export_preset(multi, preset_id)
         notes = f"Exported from the multi-style network ({seen}): its {preset_id} scale/shift fixed."
         target = styles_root / bundled_folder(preset_id).name
         _replace(target, _write(single, _record(state, "standard", preset_id, notes), preset_id))

@@ -20,9 +20,9 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
 from PIL import Image
 
+from nst.blend import export_preset
 from nst.checkpoints import is_complete
 from nst.errors import refusals_to_exit_status
 from nst.fast import stylize
@@ -70,11 +70,9 @@ def networks(
     if multi is not None:
         net = load_checkpoint(multi)
         state = json.loads((multi / "state.json").read_text(encoding="utf-8"))
-        presets = list(state["presets"])
         for preset in ORDER:
-            if preset in presets:
-                mix = torch.nn.functional.one_hot(torch.tensor(presets.index(preset)), net.styles).float()
-                columns[preset]["multi"] = net.export_style(mix).eval()
+            if preset in state["presets"]:
+                columns[preset]["multi"] = export_preset(net, preset).eval()
     for folder in sorted(p for p in students.iterdir() if p.is_dir()) if students else []:
         for preset in ORDER:
             if is_complete(folder / preset / "model"):
