@@ -48,7 +48,7 @@ from training.schedule import cosine_lr, stop_on_signal
 FEATURE_LAYER = "relu2_2"
 FEATURE_SCALE = 0.5
 DETAIL_SIGMA = 3.0  # the detail band: luminance minus its Gaussian blur (the stripe measure's band)
-DETAIL_WINDOW = 8  # px: how locally the amount of detail must match
+DETAIL_FLOOR = 1e-3  # spectrum magnitudes below this count as no detail (the log's floor)
 PROGRESS_FILE = "distill.json"
 
 
@@ -68,7 +68,7 @@ class DistillConfig:
     minutes: float | None = None
     lr: float = 5e-4
     feature_weight: float = 0.1
-    detail_weight: float = 0.0  # the detail-energy term (see detail_energy); 0 leaves it out
+    detail_weight: float = 0.0  # the detail-spectrum term (see detail_spectrum); 0 leaves it out
     threads: int = 0
     device: str = "auto"
     seed: int = 0
@@ -239,7 +239,7 @@ def _step(
     target: Tensor,
     config: DistillConfig,
 ) -> tuple[float, float, float]:
-    """One optimiser step on L1 + the relu2_2 feature error + the detail-energy error (each weighted as
+    """One optimiser step on L1 + the relu2_2 feature error + the detail-spectrum error (each weighted as
     `config` says); returns the three terms."""
     with torch.no_grad():
         target_features = features(encoder, target)
@@ -249,7 +249,7 @@ def _step(
     loss = l1 + config.feature_weight * feature
     detail = torch.zeros(())
     if config.detail_weight:
-        detail = (detail_energy(output) - detail_energy(target)).abs().mean()
+        detail = (detail_spectrum(output) - detail_spectrum(target)).abs().mean()
         loss = loss + config.detail_weight * detail
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -257,18 +257,20 @@ def _step(
     return l1.item(), feature.item(), detail.item()
 
 
-def detail_energy(images: Tensor) -> Tensor:
-    """How much fine detail each neighbourhood holds: the RMS of the luminance's high-pass band over
-    DETAIL_WINDOW-px windows (half-overlapping), (N,1,H',W').
+def detail_spectrum(images: Tensor) -> Tensor:
+    """How much fine detail there is at each spatial frequency and orientation, wherever it lies: the log
+    magnitude spectrum of the luminance's high-pass band (the stripe measure's band), (N,1,H,W//2+1).
 
     L1 alone lets a small student paint the teacher's fine texture as a blur (where it cannot place each
     stroke exactly, the mean is cheapest), which leaves the teacher's regular motifs as the only detail:
-    measured, a Hokusai student kept 90 % of the teacher's periodic-peak energy but 60 % of the rest. Matching
-    the amount of detail, not its exact phase, asks for texture as rich as the teacher's."""
+    measured, a Hokusai student kept 90 % of the teacher's spectral-peak energy but 60 % of the rest, so
+    its stripe measure rose by half. A magnitude spectrum ignores where each stroke lies (its phase), and
+    the log weighs the many faint frequencies as much as the motifs' few strong ones: matching it asks for
+    texture as rich as the teacher's, spread over the same frequencies (docs/training.md)."""
     grey = images.mean(dim=1, keepdim=True)
     kernel = 2 * round(2 * DETAIL_SIGMA) + 1
     band = grey - gaussian_blur(grey, [kernel, kernel], [DETAIL_SIGMA, DETAIL_SIGMA])
-    return (F.avg_pool2d(band.square(), DETAIL_WINDOW, DETAIL_WINDOW // 2) + 1e-6).sqrt()
+    return torch.log(torch.fft.rfft2(band, norm="ortho").abs() + DETAIL_FLOOR)
 
 
 def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
@@ -304,7 +306,9 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--feature-weight", type=float, default=d.feature_weight)
-    p.add_argument("--detail-weight", type=float, default=d.detail_weight, help="detail-energy term (e.g. 4)")
+    p.add_argument(
+        "--detail-weight", type=float, default=d.detail_weight, help="detail-spectrum term (e.g. 0.5)"
+    )
     p.add_argument("--threads", type=int, default=d.threads)
     p.add_argument("--device", default=d.device)
     p.add_argument("--seed", type=int, default=d.seed)

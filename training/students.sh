@@ -7,7 +7,7 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, STEPS, LR, DETAIL (--detail-weight), THREADS, VARIANTS and PRESETS override
+# Run from the repository root. SIZE, STEPS, LR, DETAIL (--detail-weight, 0.5), THREADS, VARIANTS and PRESETS override
 # the defaults; INIT_DIR (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
 # training/state/students-early holds those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3).
 # EARLY=1 THREADS=1 distils those early students beside the unfinished run (see below).
@@ -29,6 +29,7 @@ if [ -n "${EARLY:-}" ]; then
     fi
     teacher=runs/teacher-early out_root=training/state/students-early cache=runs/teacher-cache-early
     STEPS=${STEPS:-1500}  # warm starts only: the teacher still moves (docs/training.md)
+    DETAIL=${DETAIL:-0}
 else
     "$python" - "$teacher" <<'PY'
 import json, sys
@@ -52,7 +53,7 @@ for variant in ${VARIANTS:-video cpu}; do
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache "$cache" \
             --out "$out" --size "${SIZE:-256}" --batch-size 4 \
-            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0}" \
+            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0.5}" \
             --threads "${THREADS:-2}" --log-every 50 &
         child=$!
         wait "$child"
