@@ -209,6 +209,8 @@ def test_distillation_moves_the_student_towards_the_teacher(
     assert folder == tmp_path / "d" / "model"
     student = load_checkpoint(folder)
     assert student.factor == 8 and not student.styles  # the CPU-fast architecture, single style
+    progress = json.loads((tmp_path / "d" / distill.PROGRESS_FILE).read_text())
+    assert progress["step"] == progress["steps"] == 12 and progress["lr"] == 3e-3  # what shipping checks
     assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
     with pytest.raises(NSTError, match="not one of this multi-style network's styles"):
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
@@ -315,9 +317,11 @@ def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path
     (state / "state.json").write_text(json.dumps(record))
     students = {"cpu": tmp_path / "students", "video": tmp_path / "video-students"}
     for preset in PRESETS:
-        cpu, video = (students[variant] / preset / "model" for variant in ("cpu", "video"))
-        save_checkpoint(TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3), cpu)
-        save_checkpoint(TransformerNet(channels=[4, 8], num_res_blocks=1, stem_stride=2), video)
+        teacher = distill_cache.fingerprint(export_preset(load_checkpoint(state), preset))
+        for variant, stem_stride in (("cpu", 1), ("video", 2)):
+            net = TransformerNet(channels=[4, 8], num_res_blocks=1, outer_kernel=3, stem_stride=stem_stride)
+            progress = {"teacher": teacher, "preset": preset, "step": 5, "steps": 5, "detail_weight": 0.5}
+            distill.write_model(net, students[variant] / preset, progress)
     root = tmp_path / "styles"
     (root / "hokusai").mkdir(parents=True)
     (root / "hokusai" / "style.jpg").write_bytes(b"painting")
@@ -329,7 +333,8 @@ def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path
         "kandinsky-video",
     ]  # fmt: skip
     assert load_checkpoint(root / "picasso-video").architecture()["stem_stride"] == 2
-    assert json.loads((root / "picasso-video" / RECORD_FILE).read_text())["variant"] == "video"
+    record = json.loads((root / "picasso-video" / RECORD_FILE).read_text())
+    assert record["variant"] == "video" and record["distillation"]["detail_weight"] == 0.5
     assert (root / "hokusai" / "style.jpg").read_bytes() == b"painting"  # the bundled painting stays
     assert not (root / "hokusai" / "stale.bin").exists()
     assert "8 training crops per style" in (root / "hokusai" / "README.md").read_text()
@@ -340,9 +345,21 @@ def test_shipping_writes_the_multi_network_the_exports_and_the_students(tmp_path
             load_checkpoint(root / "presets-multi")(x, mix=torch.eye(4)[3]),
         )
     assert not list(root.glob(".*"))
+    before = (root / "picasso" / "model.safetensors").stat().st_mtime_ns
+    progress_file = students["cpu"] / "van-gogh" / distill.PROGRESS_FILE
+    finished = json.loads(progress_file.read_text())
+    for change, refusal in (
+        ({"step": 3}, "unfinished \\(step 3 of 5\\)"),  # interrupted: it continues, it does not ship
+        ({"teacher": "0123456789abcdef"}, "distilled from another teacher"),  # an early student
+    ):
+        progress_file.write_text(json.dumps(finished | change))
+        with pytest.raises(NSTError, match=refusal):
+            ship_multi.ship(state, students, root)
+    progress_file.write_text(json.dumps(finished))
     shutil.rmtree(students["video"] / "picasso")
     with pytest.raises(NSTError, match="no distilled video student for picasso"):
-        ship_multi.ship(state, students, root)  # refused before anything is written
+        ship_multi.ship(state, students, root)
+    assert (root / "picasso" / "model.safetensors").stat().st_mtime_ns == before  # refused before writing
     (state / "state.json").unlink()
     with pytest.raises(NSTError, match="no multi-style run state"):
         ship_multi.ship(state, {}, root)

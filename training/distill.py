@@ -128,6 +128,22 @@ def _identity(config: DistillConfig, teacher: TransformerNet) -> dict[str, objec
     }
 
 
+def _progress(
+    config: DistillConfig, identity: dict[str, object], step: int, seconds: float
+) -> dict[str, object]:
+    """OUT/distill.json: the identity, how far the student is, and the recipe it was trained with (shipping
+    checks the first two and copies the lot into the student's training record)."""
+    recipe = {
+        "steps": config.steps,
+        "lr": config.lr,
+        "batch_size": config.batch_size,
+        "feature_weight": config.feature_weight,
+        "detail_weight": config.detail_weight,
+        "init": str(config.init) if config.init else None,
+    }
+    return {**identity, "step": step, "elapsed_s": round(seconds, 1), **recipe}
+
+
 def resume_point(config: DistillConfig, identity: dict[str, object]) -> tuple[int, float] | None:
     """(step, seconds trained) of the student saved in OUT, or None when OUT holds none; an NSTError when
     OUT holds a student of something else."""
@@ -224,7 +240,7 @@ def distill(
             sums, count, window = torch.zeros(3), 0, now
         if done or now - last_save >= 60 * config.save_every:
             seconds = elapsed_before + now - started
-            write_model(student, config.out, {**identity, "step": step, "elapsed_s": round(seconds, 1)})
+            write_model(student, config.out, _progress(config, identity, step, seconds))
             last_save = now
         if done:
             break

@@ -26,6 +26,8 @@ from nst.errors import NSTError, refusals_to_exit_status
 from nst.presets import MULTI_MODEL_ID, bundled_folder, get_preset, model_id
 from nst.settings import STYLES_ROOT
 from nst.transformer import TransformerNet, load_checkpoint, save_checkpoint
+from training.distill import PROGRESS_FILE
+from training.distill_cache import fingerprint, read_json
 from training.folders import partial_for, swap_in
 from training.multistyle import STATE_JSON
 
@@ -74,28 +76,49 @@ def ship(state_dir: Path, students: dict[str, Path], styles_root: Path = STYLES_
     multi = load_checkpoint(state_dir)
     if not multi.styles or list(multi.style_names) != list(state["presets"]):
         raise NSTError(f"{state_dir} does not hold a multi-style network named for its presets")
-    for variant, folder in students.items():
-        for preset_id in multi.style_names:
-            student_dir = folder / preset_id / "model"
-            if not is_complete(student_dir):
-                raise NSTError(f"no distilled {variant} student for {preset_id} in {student_dir}")
+    exports = {preset_id: export_preset(multi, preset_id) for preset_id in multi.style_names}
+    records = {
+        (variant, preset_id): _distilled(folder / preset_id, variant, fingerprint(exports[preset_id]))
+        for variant, folder in students.items()
+        for preset_id in multi.style_names
+    }  # every student checked before anything is written
     seen = f"{state['images_per_style']} training crops per style"
     shipped = [styles_root / bundled_folder(MULTI_MODEL_ID).name]
     notes = f"Multi-style network (conditional instance norm) for {', '.join(state['presets'])}; {seen}."
     _replace(shipped[0], _write(multi, _record(state, "multi", None, notes), None))
-    for preset_id in multi.style_names:
-        single = export_preset(multi, preset_id)
+    for preset_id, single in exports.items():
         notes = f"Exported from the multi-style network ({seen}): its {preset_id} scale/shift fixed."
         target = styles_root / bundled_folder(preset_id).name
         _replace(target, _write(single, _record(state, "standard", preset_id, notes), preset_id))
         shipped.append(target)
         for variant, folder in students.items():
             student = load_checkpoint(folder / preset_id / "model")  # complete: checked above
-            notes = f"Distilled (L1 + relu2_2 features) from the exported standard network ({seen})."
+            notes = (
+                f"Distilled from the exported standard network ({seen}): L1, relu2_2 features and the detail "
+                "spectrum (weights and steps under `distillation`)."
+            )
+            record = _record(state, variant, preset_id, notes) | {"distillation": records[variant, preset_id]}
             target = styles_root / model_id(preset_id, variant)
-            _replace(target, _write(student, _record(state, variant, preset_id, notes), preset_id))
+            _replace(target, _write(student, record, preset_id))
             shipped.append(target)
     return shipped
+
+
+def _distilled(folder: Path, variant: str, teacher: str) -> dict[str, object]:
+    """The distillation record (OUT/distill.json) of a finished student of the teacher with digest
+    `teacher`, or an NSTError: an unfinished student, or one of an earlier teacher, must not ship."""
+    progress = read_json(folder / PROGRESS_FILE)
+    if not is_complete(folder / "model") or not progress:
+        raise NSTError(f"no distilled {variant} student for {folder.name} in {folder / 'model'}")
+    if progress.get("teacher") != teacher:
+        raise NSTError(
+            f"the {variant} student in {folder} was distilled from another teacher: distil it again "
+            "from this state (training/students.sh)"
+        )
+    step, steps = progress.get("step"), progress.get("steps")
+    if not isinstance(step, int) or not isinstance(steps, int) or step < steps:
+        raise NSTError(f"the {variant} student in {folder} is unfinished (step {step} of {steps})")
+    return progress
 
 
 @refusals_to_exit_status
