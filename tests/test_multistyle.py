@@ -214,6 +214,8 @@ def test_distillation_moves_the_student_towards_the_teacher(
     assert sum(r.l1 for r in reports[-3:]) < sum(r.l1 for r in reports[:3])
     with pytest.raises(NSTError, match="not one of this multi-style network's styles"):
         distill.distill(distill.parse_args([*args, "--steps", "1", "--preset", "nope"]))
+    with pytest.raises(NSTError, match="--photos"):
+        distill.distill(distill.parse_args([*args, "--photos", "-1"]))
 
 
 def test_the_detail_term_measures_the_amount_of_fine_detail_not_its_phase(

@@ -17,7 +17,7 @@ from nst.errors import NSTError
 from nst.transformer import TransformerNet, build_transformer, save_checkpoint
 from training import train as train_module
 from training.config import Progress, TrainConfig, lr_at, parse_args
-from training.data import DatasetError, InfiniteSampler, PhotoDataset, find_images
+from training.data import DatasetError, InfiniteSampler, PhotoDataset, find_images, spread
 from training.resume import checkpoint_dirs
 from training.train import train
 
@@ -279,3 +279,11 @@ def test_an_interrupted_finish_keeps_the_previous_model(
         train(_config(photos, style, out, steps=2, preview_every=100, resume=True))
     assert (model_dir / "model.safetensors").read_bytes() == before
     assert {"config.json", "training.json", "README.md"} <= {p.name for p in model_dir.iterdir()}
+
+
+def test_a_photo_budget_keeps_every_source_folders_share() -> None:
+    paths = [Path(f"bsds/{i}.jpg") for i in range(6)] + [Path(f"coco/{i}.jpg") for i in range(4)]
+    chosen = spread(paths, 5)
+    assert len(chosen) == 5 and chosen == sorted(set(chosen))
+    assert sum(p.parent.name == "coco" for p in chosen) == 2  # 4 of 10 photos: 2 of 5
+    assert spread(paths, 0) == paths == spread(paths, 99)

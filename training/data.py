@@ -47,6 +47,14 @@ def usable_images(paths: list[Path]) -> list[Path]:
     return usable
 
 
+def spread(paths: list[Path], count: int) -> list[Path]:
+    """At most `count` of `paths`, evenly spaced through the sorted list: every source folder keeps its share
+    (0 or more than there are: all of them)."""
+    if count <= 0 or count >= len(paths):
+        return paths
+    return [paths[index * len(paths) // count] for index in range(count)]
+
+
 def random_crop(image: Image.Image, size: int, rng: random.Random, native: bool = False) -> Image.Image:
     """A random square of CROP_SCALE × the short side, resized to `size`, flipped half the time.
 

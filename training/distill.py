@@ -41,7 +41,7 @@ from nst.settings import use_local_data
 from nst.transformer import VARIANTS, TransformerNet, build_transformer, load_checkpoint, save_checkpoint
 from nst.vgg import VGGEncoder, load_encoder
 from training import distill_cache
-from training.data import InfiniteSampler, find_images, usable_images
+from training.data import InfiniteSampler, find_images, spread, usable_images
 from training.folders import partial_for, swap_in
 from training.schedule import cosine_lr, stop_on_signal
 
@@ -63,6 +63,7 @@ class DistillConfig:
     init: Path | None = None  # start the student from this checkpoint (e.g. today's CPU-fast preset)
     variant: str = "cpu"
     size: int = 256
+    photos: int = 0  # paint and learn from at most this many training photos, evenly spread (0: all)
     batch_size: int = 4
     steps: int = 2000
     minutes: float | None = None
@@ -135,6 +136,7 @@ def _progress(
     checks the first two and copies the lot into the student's training record)."""
     recipe = {
         "steps": config.steps,
+        "photos": config.photos,
         "lr": config.lr,
         "batch_size": config.batch_size,
         "feature_weight": config.feature_weight,
@@ -176,7 +178,7 @@ def _painted_pairs(
     should_stop: Callable[[], bool],
 ) -> distill_cache.PairCache:
     """Every training photo's crop and the teacher's painting of it (painted once, cached in chunks)."""
-    photos = usable_images(find_images(config.data))
+    photos = spread(usable_images(find_images(config.data)), config.photos)
     if len(photos) < config.batch_size:
         raise NSTError(f"{len(photos)} readable training photo(s) found; a batch needs {config.batch_size}")
 
@@ -203,6 +205,8 @@ def distill(
     `should_stop` is asked after every step; True ends the run there, the student saved."""
     if not (32 <= config.size <= 1024 and config.batch_size >= 1 and config.steps >= 1 and config.lr > 0):
         raise NSTError("--size 32..1024, --batch-size >= 1, --steps >= 1, --lr > 0")
+    if config.photos < 0:
+        raise NSTError("--photos must be >= 0 (0: every photo)")
     if config.feature_weight < 0 or config.detail_weight < 0:
         raise NSTError("--feature-weight and --detail-weight must be >= 0")
     device = pick_device(config.device)
@@ -317,6 +321,7 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument("--init", type=Path, default=None, help="start the student from this checkpoint")
     p.add_argument("--variant", default=d.variant, choices=list(VARIANTS))
     p.add_argument("--size", type=int, default=d.size, help="crop side (photos' own scale)")
+    p.add_argument("--photos", type=int, default=d.photos, help="at most this many photos (0: all)")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--minutes", type=float, default=None)

@@ -7,7 +7,7 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, STEPS, LR, DETAIL (--detail-weight, 0.5), THREADS, VARIANTS and PRESETS override
+# Run from the repository root. SIZE, PHOTOS, STEPS, LR, DETAIL (--detail-weight, 0.5), THREADS, VARIANTS and PRESETS override
 # the defaults; INIT_DIR (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
 # training/state/students-early holds those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3).
 # EARLY=1 THREADS=1 distils those early students beside the unfinished run (see below).
@@ -17,7 +17,7 @@ python=python
 [ -x .venv/bin/python ] && python=.venv/bin/python
 teacher=training/state/presets-multi
 out_root=training/state/students
-cache=runs/teacher-cache
+cache=runs/teacher-cache${PHOTOS:+-$PHOTOS}  # one photo set per cache folder (its crops.npy)
 if [ -n "${EARLY:-}" ]; then
     # Early students beside the unfinished run (its second lane): from a frozen copy of the teacher as it is
     # now, into training/state/students-early. On a machine without that copy, students begun from an older
@@ -28,6 +28,7 @@ if [ -n "${EARLY:-}" ]; then
         keep_begun=1
     fi
     teacher=runs/teacher-early out_root=training/state/students-early cache=runs/teacher-cache-early
+    PHOTOS=0
     STEPS=${STEPS:-1500}  # warm starts only: the teacher still moves (docs/training.md)
     DETAIL=${DETAIL:-0}
 else
@@ -52,7 +53,7 @@ for variant in ${VARIANTS:-video cpu}; do
         fi
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache "$cache" \
-            --out "$out" --size "${SIZE:-256}" --batch-size 4 \
+            --out "$out" --size "${SIZE:-256}" --photos "${PHOTOS:-0}" --batch-size 4 \
             --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0.5}" \
             --threads "${THREADS:-2}" --log-every 50 &
         child=$!
