@@ -7,9 +7,10 @@
 # skips finished students. The teacher's paintings are cached in runs/teacher-cache (ignored; rebuilt in
 # minutes on a new machine). Then: python -m training.ship_multi --state training/state/presets-multi
 #   --students training/state/students/cpu --video-students training/state/students/video
-# Run from the repository root. SIZE, PHOTOS, STEPS, LR, DETAIL (--detail-weight, 0.5), THREADS, VARIANTS and PRESETS override
-# the defaults; INIT_DIR (laid out as training/state/students) warm-starts each student from one distilled from an earlier teacher:
-# training/state/students-early holds those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3).
+# Run from the repository root. SIZE, PHOTOS, STEPS, OTHER_STEPS, LR, DETAIL (--detail-weight, 0.5),
+# THREADS, VARIANTS and PRESETS override the defaults; INIT_DIR (laid out as training/state/students)
+# warm-starts each student from one distilled from an earlier teacher: training/state/students-early holds
+# those of the teacher at step 12,269 (then e.g. STEPS=1000 LR=1e-3 PHOTOS=1500).
 # EARLY=1 THREADS=1 distils those early students beside the unfinished run (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,16 +46,25 @@ for variant in ${VARIANTS:-video cpu}; do
     for preset in ${PRESETS:-van-gogh hokusai picasso kandinsky}; do
         out="$out_root/$variant/$preset"
         [ -n "${keep_begun:-}" ] && [ -f "$out/distill.json" ] && continue
-        init=()  # a warm start: a student of an earlier teacher (INIT_DIR), else today's CPU-fast network
+        # A warm start: this preset's student of an earlier teacher (INIT_DIR), else (further from the goal,
+        # so OTHER_STEPS, default 1.5 x STEPS) today's CPU-fast network or another preset's early student.
+        init=() steps=${STEPS:-3000}
         if [ -n "${INIT_DIR:-}" ] && [ -f "$INIT_DIR/$variant/$preset/model/config.json" ]; then
             init=(--init "$INIT_DIR/$variant/$preset/model")
-        elif [ "$variant" = cpu ]; then
-            init=(--init "styles/$preset-cpu")
+        else
+            [ -n "${INIT_DIR:-}" ] && steps=${OTHER_STEPS:-$((steps * 3 / 2))}
+            if [ "$variant" = cpu ]; then
+                init=(--init "styles/$preset-cpu")
+            else
+                for other in "${INIT_DIR:-/nonexistent}/$variant"/*/model; do
+                    [ -f "$other/config.json" ] && init=(--init "$other") && break
+                done
+            fi
         fi
         "$python" -m training.distill --teacher "$teacher" --preset "$preset" --variant "$variant" "${init[@]}" \
             --data "${NST_TRAIN_DATA:-../shared/datasets/photos256}" --cache "$cache" \
             --out "$out" --size "${SIZE:-256}" --photos "${PHOTOS:-0}" --batch-size 4 \
-            --steps "${STEPS:-3000}" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0.5}" \
+            --steps "$steps" --lr "${LR:-2e-3}" --detail-weight "${DETAIL:-0.5}" \
             --threads "${THREADS:-2}" --log-every 50 &
         child=$!
         wait "$child"
