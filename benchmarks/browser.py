@@ -165,12 +165,16 @@ def start_live(page: Page) -> None:
     record.first.click()
 
 
-def live_frames(page: Page, seconds: float, at_least: int = 1, timeout_s: float = 180) -> tuple[int, float]:
-    """Different pictures the live view showed during `seconds` after the first arrived (longer when fewer
-    than `at_least` came by then, up to `timeout_s`), and how many per second that was."""
+def live_frames(
+    page: Page, seconds: float, at_least: int = 1, timeout_s: float = 180, warm_up_s: float = 0.0
+) -> tuple[int, float]:
+    """Different pictures the live view showed during `seconds` after the first arrived and `warm_up_s` more
+    (longer when fewer than `at_least` came by then, up to `timeout_s`), and how many per second that was."""
     deadline = time.monotonic() + timeout_s
     while page.evaluate("window.nstFrames.length") == 0 and time.monotonic() < deadline:
         page.wait_for_timeout(100)
+    if warm_up_s > 0:
+        page.wait_for_timeout(warm_up_s * 1000)
     first, start = page.evaluate("window.nstFrames.length"), time.monotonic()
     page.wait_for_timeout(seconds * 1000)
     while page.evaluate("window.nstFrames.length") - first < at_least and time.monotonic() < deadline:

@@ -27,14 +27,14 @@ OCCLUSION_SCALE = 10 / 255  # a warped-frame mismatch of this much (grey, in [0,
 def grey_thumbnail(frame: Tensor, side: int = FLOW_SIDE) -> np.ndarray:
     """uint8 luma (h, w) of (1,3,H,W) `frame` in [0,1], shrunk so its longest side is at most `side`."""
     height, width = frame.shape[-2:]
+    weights = torch.tensor([0.299, 0.587, 0.114], device=frame.device).view(1, 3, 1, 1)
+    luma = (frame.float() * weights).sum(dim=1, keepdim=True)  # grey first: one channel to shrink, not three
     scale = min(1.0, side / max(height, width))
     if scale < 1.0:
-        frame = F.interpolate(
-            frame, size=(max(8, round(height * scale)), max(8, round(width * scale))), mode="area"
+        luma = F.interpolate(
+            luma, size=(max(8, round(height * scale)), max(8, round(width * scale))), mode="area"
         )
-    weights = torch.tensor([0.299, 0.587, 0.114], device=frame.device).view(1, 3, 1, 1)
-    luma = (frame.float() * weights).sum(dim=1)[0]
-    return luma.mul(255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    return luma[0, 0].mul(255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "screenshots")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count live frames")
+    parser.add_argument(
+        "--warm-up", type=float, default=3.0, help="seconds of live view before counting (first frames)"
+    )
     args = parser.parse_args(argv)
     import studio as app
     from benchmarks.clips import write_clip
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         page = open_app(browser, url)
         video_tab(page, clip, args.out)
         start_live(page)
-        count, rate = live_frames(page, args.seconds)
+        count, rate = live_frames(page, args.seconds, warm_up_s=args.warm_up)
         print(f"live view: {count} stylised frames in {args.seconds:.0f} s = {rate:.1f} frames/s shown")
         shoot(page, args.out / "live.png")
     return 0

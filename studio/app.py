@@ -48,6 +48,8 @@ CSS = """
 footer { display: none !important; }
 #fast-gallery .caption-label { white-space: normal; font-size: 0.75em; line-height: 1.2; }
 .nst-result img { width: 100%; height: 100%; object-fit: contain; }
+#live-camera video, #live-result img { transform: scaleX(-1); }
+#live-result img { width: 100%; height: 100%; max-width: 640px; object-fit: contain; }
 """
 
 

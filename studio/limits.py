@@ -53,11 +53,15 @@ VIDEO_DEFAULT_SIDE = {"cpu": 480, "cuda": 720}
 OUTPUT_MAX_AGE_S = 900  # finished videos are deleted this long after they were made
 GPU_FRAMES_PER_S = 60  # a conservative video speed on a GPU (decode + stylise + encode at 1080p)
 # Webcam frames are stylised at most this large (longest side); the page shows them at 640×480. At 640 px the
-# CPU-fast network alone takes ~90 ms a frame on 2 cores, too slow for 10 frames/s.
-LIVE_SIDE = {"cpu": 480, "cuda": 640}
+# CPU-fast network alone takes ~90 ms a frame on 2 cores, too slow for 10 frames/s; 416 px rather than 480
+# leaves the browser and Gradio's round trip enough of two shared cores for 10 (docs/benchmarks.md).
+LIVE_SIDE = {"cpu": 416, "cuda": 640}
 LIVE_SECONDS = {"cpu": 60, "cuda": 120}  # one live view's turn
 LIVE_IDLE_S = 3.0  # a live view that sent no frame for this long has ended
-LIVE_EVERY_S = 0.05  # the browser sends a camera frame this often (when the last one has been answered)
+# The browser captures, encodes and sends a camera frame this often; the server paints the newest one when it
+# is free and the others are dropped. On a CPU, faster than the server paints only costs the browser and
+# the event loop work that the painting needs (docs/benchmarks.md, ninth session).
+LIVE_EVERY_S = {"cpu": 0.08, "cuda": 0.05}
 
 # --- progress ---------------------------------------------------------------------------------------------
 PREVIEWS_PER_RUN = 20  # previews streamed per quality run

@@ -142,7 +142,9 @@ class VideoService:
         preset = get_preset(preset_id)
         if frame is None or frame == "":
             raise VideoError(text.NO_CAMERA_FRAME)
-        picture = load_image(frame, max_side=limits.LIVE_SIDE[self.kind], limits=self.engine.limits)
+        picture = load_image(
+            frame, max_side=limits.LIVE_SIDE[self.kind], limits=self.engine.limits, quick=True
+        )
         view = self._view(session, client)
         settings = self.settings((limits.LIVE_SIDE[self.kind],), **values)
         pixels = np.array(picture, dtype=np.uint8)

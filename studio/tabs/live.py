@@ -15,6 +15,10 @@ from studio.video_service import VideoService
 from studio.widgets import api_inputs, from_api, widgets
 
 CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}}
+# The view is shown mirrored, as people expect of a selfie camera, by the page's CSS (studio.app) on both the
+# camera and the painted picture, not by Gradio's `mirror`: that draws every captured frame twice in the
+# browser, a cost that slowed the live view with the browser on the server's cores. Frames are sent and
+# painted the right way round.
 LIVE_OPTIONS = ("strength", "smoothing")  # of VideoSettings: the size is fixed (LIVE_SIDE), colours kept
 
 
@@ -55,7 +59,7 @@ def live_tab(ctx: Context, service: VideoService) -> None:
                 sources=["webcam"],
                 streaming=True,
                 label="Camera",
-                webcam_options=gr.WebcamOptions(mirror=True, constraints=CAMERA),
+                webcam_options=gr.WebcamOptions(mirror=False, constraints=CAMERA),
                 height=300,
                 elem_id="live-camera",
             )
@@ -74,7 +78,7 @@ def live_tab(ctx: Context, service: VideoService) -> None:
         inputs_kwargs=dict[str, Block](api_inputs(VideoSettings, options)),
         api_name="live",
         preprocess=False,
-        stream_every=LIVE_EVERY_S,
+        stream_every=LIVE_EVERY_S[kind],
         time_limit=LIVE_SECONDS[kind],
         concurrency_id=LIVE_QUEUE,
         concurrency_limit=LIVE_CONCURRENCY[kind],
