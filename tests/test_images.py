@@ -367,6 +367,20 @@ def test_resize_max_side_returns_rgb_copies() -> None:
         resize_max_side(rgb, 0)
 
 
+def test_quick_resize_matches_the_careful_one_closely() -> None:
+    """Webcam frames are shrunk with a triangle filter: same size and aspect, pixels close to LANCZOS's on a
+    smooth picture (the live view's downscale 640 -> 416 px)."""
+    ramp = np.linspace(0, 255, 640, dtype=np.float32)
+    smooth = np.stack(
+        [np.tile(ramp, (480, 1)), np.tile(ramp[:480, None], (1, 640)), np.full((480, 640), 90.0)], -1
+    )
+    data = encode(Image.fromarray(smooth.round().astype(np.uint8)), "PNG")
+    quick, careful = load_image(data, max_side=416, quick=True), load_image(data, max_side=416)
+    assert quick.size == careful.size == (416, 312) and quick.mode == "RGB"
+    difference = np.abs(np.asarray(quick, np.int16) - np.asarray(careful, np.int16))
+    assert difference[4:-4, 4:-4].max() <= 2
+
+
 def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch: pytest.MonkeyPatch) -> None:
     photo = Image.new("RGB", (4000, 3000), RED)
     photo.paste(BLUE, (2000, 0, 4000, 3000))
