@@ -29,7 +29,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torchvision.transforms.functional import gaussian_blur
 
 from nst.blend import export_preset
 from nst.checkpoints import is_complete
@@ -44,11 +43,10 @@ from training import distill_cache
 from training.data import InfiniteSampler, find_images, spread, usable_images
 from training.folders import partial_for, swap_in
 from training.schedule import cosine_lr, stop_on_signal
+from training.spectra import detail_spectrum, peak_share
 
 FEATURE_LAYER = "relu2_2"
 FEATURE_SCALE = 0.5
-DETAIL_SIGMA = 3.0  # the detail band: luminance minus its Gaussian blur (the stripe measure's band)
-DETAIL_FLOOR = 1e-3  # spectrum magnitudes below this count as no detail (the log's floor)
 PROGRESS_FILE = "distill.json"
 
 
@@ -70,6 +68,7 @@ class DistillConfig:
     lr: float = 5e-4
     feature_weight: float = 0.1
     detail_weight: float = 0.0  # the detail-spectrum term (see detail_spectrum); 0 leaves it out
+    peak_weight: float = 0.0  # the excess of the stripe measure over the teacher's (see peak_share)
     threads: int = 0
     device: str = "auto"
     seed: int = 0
@@ -92,6 +91,7 @@ class DistillReport:
     feature: float
     images_per_s: float
     detail: float = 0.0
+    peak: float = 0.0  # the student's stripe measure minus the teacher's, on the crops
 
 
 def teacher_network(config: DistillConfig) -> TransformerNet:
@@ -141,6 +141,7 @@ def _progress(
         "batch_size": config.batch_size,
         "feature_weight": config.feature_weight,
         "detail_weight": config.detail_weight,
+        "peak_weight": config.peak_weight,
         "init": str(config.init) if config.init else None,
     }
     return {**identity, "step": step, "elapsed_s": round(seconds, 1), **recipe}
@@ -207,8 +208,8 @@ def distill(
         raise NSTError("--size 32..1024, --batch-size >= 1, --steps >= 1, --lr > 0")
     if config.photos < 0:
         raise NSTError("--photos must be >= 0 (0: every photo)")
-    if config.feature_weight < 0 or config.detail_weight < 0:
-        raise NSTError("--feature-weight and --detail-weight must be >= 0")
+    if min(config.feature_weight, config.detail_weight, config.peak_weight) < 0:
+        raise NSTError("--feature-weight, --detail-weight and --peak-weight must be >= 0")
     device = pick_device(config.device)
     enable_fast_math()
     if config.threads > 0:
@@ -226,7 +227,7 @@ def distill(
     encoder = load_encoder((FEATURE_LAYER,), device)
     optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
     started = window = last_save = time.perf_counter()
-    sums, count = torch.zeros(3), 0
+    sums, count = torch.zeros(4), 0
     for step in range(start + 1, config.steps + 1):
         lr = cosine_lr(config.lr, step - 1, config.steps, start, config.warmup, config.final_lr_fraction)
         for group in optimizer.param_groups:
@@ -238,10 +239,10 @@ def distill(
         out_of_time = config.minutes is not None and now - started >= 60 * config.minutes
         done = step == config.steps or out_of_time or should_stop()
         if on_report and (step % config.log_every == 0 or done):
-            l1_mean, feature_mean, detail_mean = (sums / count).tolist()
+            l1_mean, feature_mean, detail_mean, peak_mean = (sums / count).tolist()
             rate = count * config.batch_size / (now - window)
-            on_report(DistillReport(step, config.steps, l1_mean, feature_mean, rate, detail_mean))
-            sums, count, window = torch.zeros(3), 0, now
+            on_report(DistillReport(step, config.steps, l1_mean, feature_mean, rate, detail_mean, peak_mean))
+            sums, count, window = torch.zeros(4), 0, now
         if done or now - last_save >= 60 * config.save_every:
             seconds = elapsed_before + now - started
             write_model(student, config.out, _progress(config, identity, step, seconds))
@@ -258,9 +259,10 @@ def _step(
     batch: Tensor,
     target: Tensor,
     config: DistillConfig,
-) -> tuple[float, float, float]:
-    """One optimiser step on L1 + the relu2_2 feature error + the detail-spectrum error (each weighted as
-    `config` says); returns the three terms."""
+) -> tuple[float, float, float, float]:
+    """One optimiser step on L1 + the relu2_2 feature error + the detail-spectrum error + the stripe
+    measure's excess over the teacher's (each weighted as `config` says); returns the four terms (the last
+    measured even when its weight is 0, to follow it)."""
     with torch.no_grad():
         target_features = features(encoder, target)
     output = student(batch)
@@ -271,26 +273,14 @@ def _step(
     if config.detail_weight:
         detail = (detail_spectrum(output) - detail_spectrum(target)).abs().mean()
         loss = loss + config.detail_weight * detail
+    with torch.set_grad_enabled(config.peak_weight > 0):
+        excess = peak_share(output) - peak_share(target)
+    if config.peak_weight:
+        loss = loss + config.peak_weight * excess.clamp_min(0).mean()
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return l1.item(), feature.item(), detail.item()
-
-
-def detail_spectrum(images: Tensor) -> Tensor:
-    """How much fine detail there is at each spatial frequency and orientation, wherever it lies: the log
-    magnitude spectrum of the luminance's high-pass band (the stripe measure's band), (N,1,H,W//2+1).
-
-    L1 alone lets a small student paint the teacher's fine texture as a blur (where it cannot place each
-    stroke exactly, the mean is cheapest), which leaves the teacher's regular motifs as the only detail:
-    measured, a Hokusai student kept 90 % of the teacher's spectral-peak energy but 60 % of the rest, so
-    its stripe measure rose by half. A magnitude spectrum ignores where each stroke lies (its phase), and
-    the log weighs the many faint frequencies as much as the motifs' few strong ones: matching it asks for
-    texture as rich as the teacher's, spread over the same frequencies (docs/training.md)."""
-    grey = images.mean(dim=1, keepdim=True)
-    kernel = 2 * round(2 * DETAIL_SIGMA) + 1
-    band = grey - gaussian_blur(grey, [kernel, kernel], [DETAIL_SIGMA, DETAIL_SIGMA])
-    return torch.log(torch.fft.rfft2(band, norm="ortho").abs() + DETAIL_FLOOR)
+    return l1.item(), feature.item(), detail.item(), excess.mean().item()
 
 
 def features(encoder: VGGEncoder, images: Tensor) -> Tensor:
@@ -330,6 +320,9 @@ def parse_args(argv: list[str] | None = None) -> DistillConfig:
     p.add_argument(
         "--detail-weight", type=float, default=d.detail_weight, help="detail-spectrum term (e.g. 0.5)"
     )
+    p.add_argument(
+        "--peak-weight", type=float, default=d.peak_weight, help="stripe-measure excess term (e.g. 5)"
+    )
     p.add_argument("--threads", type=int, default=d.threads)
     p.add_argument("--device", default=d.device)
     p.add_argument("--seed", type=int, default=d.seed)
@@ -347,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     def report(r: DistillReport) -> None:
         print(
             f"step {r.step}/{r.total} l1 {r.l1:.4f} feature {r.feature:.4f} detail {r.detail:.4f} "
+            f"peak excess {r.peak:+.4f} "
             f"| {r.images_per_s:.2f} img/s",
             file=sys.stderr,
             flush=True,
