@@ -16,7 +16,7 @@ from nst.errors import NSTError, PresetError
 from nst.fast import clear_model_cache, stylize
 from nst.transformer import InstanceNorm, TransformerNet, load_checkpoint, save_checkpoint
 from tests.helpers import gradient_image
-from training import distill, distill_cache, multistyle, ship_multi, spectra
+from training import distill, distill_cache, multistyle, ship_multi, spectra, tune_rows
 
 PRESETS = ("van-gogh", "hokusai", "picasso", "kandinsky")
 
@@ -187,6 +187,43 @@ def test_bad_training_settings_are_refused_before_any_work(tmp_path: Path, photo
         with pytest.raises(NSTError, match=message):
             multistyle.train(multistyle.parse_args([*base, *extra]))
     assert not (tmp_path / "state").exists()
+
+
+def test_a_row_fine_tune_changes_one_preset_and_nothing_else(
+    tmp_path: Path, photos: Path, vgg_weights: Path
+) -> None:
+    """training.tune_rows trains only the chosen preset's scale/shift rows: every other weight, and so every
+    other preset's export (and its students' fingerprint), stays bit for bit the same."""
+    multistyle.train(multistyle.parse_args(_train_args(photos, tmp_path / "run", tmp_path / "state", 1)))
+    args = [
+        "--state", str(tmp_path / "state"), "--preset", "kandinsky", "--data", str(photos),
+        "--out", str(tmp_path / "tuned"), "--size", "32", "--steps", "3", "--warmup", "1", "--lr", "1e-2",
+        "--peak-weight", "5", "--threads", "1", "--device", "cpu",
+    ]  # fmt: skip
+    lines: list[str] = []
+    folder = tune_rows.tune(tune_rows.parse_args(args), lines.append)
+    before, after = load_checkpoint(tmp_path / "state"), load_checkpoint(folder)
+    changed = {
+        name
+        for (name, old), new in zip(before.state_dict().items(), after.state_dict().values(), strict=True)
+        if not torch.equal(old, new)
+    }
+    assert changed and all(name.endswith((".weight", ".bias")) for name in changed)
+    for name in changed:
+        old, new = before.state_dict()[name], after.state_dict()[name]
+        assert old.dim() == 2 and torch.equal(old[:3], new[:3]) and not torch.equal(old[3], new[3])
+    for index in range(3):
+        mix = torch.nn.functional.one_hot(torch.tensor(index), 4).float()
+        for (_, a), (_, b) in zip(
+            before.export_style(mix).state_dict().items(),
+            after.export_style(mix).state_dict().items(),
+            strict=True,
+        ):
+            assert torch.equal(a, b)
+    record = json.loads((folder / "state.json").read_text())
+    assert record["tuned"]["preset"] == "kandinsky" and record["step"] == 1 and len(lines) == 1
+    with pytest.raises(NSTError, match="no preset"):
+        tune_rows.tune(tune_rows.parse_args([*args[:2], "--preset", "monet", *args[4:]]))
 
 
 def _distill_args(tmp_path: Path, photos: Path) -> list[str]:
