@@ -165,7 +165,7 @@ def preview(model: TransformerNet, photos: list[Image.Image], device: torch.devi
     return image_grid(rows)
 
 
-def _network(config: MultiConfig, device: torch.device) -> tuple[TransformerNet, int, float]:
+def network_from_state(config: MultiConfig, device: torch.device) -> tuple[TransformerNet, int, float]:
     """The network, continued from the committed state when there is one: (network, step, seconds trained)."""
     styles = len(config.presets)
     model = TransformerNet(**VARIANTS[config.variant], styles=styles, style_names=config.presets)
@@ -178,9 +178,9 @@ def _network(config: MultiConfig, device: torch.device) -> tuple[TransformerNet,
     return model.to(device).train(), int(state["step"]), float(state["elapsed_s"])
 
 
-class _Objective:
+class Objective:
     """The perceptual loss of a batch whose images each have their own style: (content, style, TV) terms,
-    weighted per image by its style's weights."""
+    weighted per image by its style's weights, and the painted batch they were measured on."""
 
     def __init__(self, config: MultiConfig, device: torch.device) -> None:
         encoder = load_encoder((*config.content_layers, *config.style_layers), device)
@@ -192,7 +192,9 @@ class _Objective:
         self.style_w = torch.tensor(config.per_style(config.style_weights, "style weight"), device=device)
         self.tv_w = torch.tensor(config.per_style(config.tv_weights, "TV weight"), device=device)
 
-    def __call__(self, model: TransformerNet, batch: Tensor, ids: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def __call__(
+        self, model: TransformerNet, batch: Tensor, ids: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         targets = self.loss.content_targets(batch)
         output = model(batch, mix=torch.nn.functional.one_hot(ids, len(self.style_w)).float())
         features = self.loss.encoder(output, self.loss.layers)
@@ -201,6 +203,7 @@ class _Objective:
             content,
             self.style_w[ids] * self.loss.style(features, ids),
             self.tv_w[ids] * self.loss.tv(output),
+            output,
         )
 
 
@@ -211,7 +214,7 @@ def _steps(
     learning rate, its mean content, style, TV and total loss). Image i of step s has style (s·batch + i) mod
     the number of styles, so every batch holds every style in turn."""
     styles = len(config.presets)
-    objective = _Objective(config, device)
+    objective = Objective(config, device)
     dataset = PhotoDataset(
         find_images(config.data), config.size, config.batch_size, native=config.native_crops
     )
@@ -224,7 +227,7 @@ def _steps(
             group["lr"] = lr
         batch = next(data).to(device)
         ids = ((torch.arange(batch.shape[0]) + step * batch.shape[0]) % styles).to(device)
-        content, style, tv = objective(model, batch, ids)
+        content, style, tv, _ = objective(model, batch, ids)
         total = (content + style + tv).mean()
         optimizer.zero_grad(set_to_none=True)
         total.backward()
@@ -263,7 +266,7 @@ def train(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     config.out.mkdir(parents=True, exist_ok=True)
-    model, start, elapsed_before = _network(config, device)
+    model, start, elapsed_before = network_from_state(config, device)
     previews = load_previews(config.preview_photos, config.preview_size)
     started = last_state = window_start = time.perf_counter()
     sums, window_steps = torch.zeros(4), 0

@@ -19,6 +19,7 @@ the preset's students.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -35,7 +36,7 @@ from nst.errors import NSTError, refusals_to_exit_status
 from nst.settings import use_local_data
 from nst.transformer import InstanceNorm
 from training.data import InfiniteSampler, PhotoDataset, find_images
-from training.multistyle import MultiConfig, _network, _Objective, read_state, write_state
+from training.multistyle import MultiConfig, Objective, network_from_state, read_state, write_state
 from training.schedule import cosine_lr
 from training.spectra import peak_share
 
@@ -111,10 +112,10 @@ def tune(config: TuneConfig, on_log: Callable[[str], None] | None = None) -> Pat
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    model, step, _ = _network(run, device)
+    model, step, _ = network_from_state(run, device)
     index = run.presets.index(config.preset)
     rows = _rows_only(model, index)
-    objective = _Objective(run, device)
+    objective = Objective(run, device)
     dataset = PhotoDataset(find_images(config.data), config.size, config.batch_size, native=True)
     data = iter(
         DataLoader(dataset, batch_size=config.batch_size, sampler=InfiniteSampler(len(dataset), config.seed))
@@ -126,12 +127,11 @@ def tune(config: TuneConfig, on_log: Callable[[str], None] | None = None) -> Pat
             group["lr"] = cosine_lr(config.lr, done - 1, config.steps, 0, config.warmup, 0.1)
         batch = next(data).to(device)
         ids = torch.full((batch.shape[0],), index, device=device)
-        content, style, tv = objective(model, batch, ids)
+        content, style, tv, output = objective(model, batch, ids)
         loss = (content + style + tv).mean()
         peak = torch.zeros(())
         if config.peak_weight:
-            mix = torch.nn.functional.one_hot(ids, len(run.presets)).float()
-            peak = peak_share(model(batch, mix=mix)).mean()
+            peak = peak_share(output).mean()
             loss = loss + config.peak_weight * peak
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -142,13 +142,10 @@ def tune(config: TuneConfig, on_log: Callable[[str], None] | None = None) -> Pat
                 f"step {done}/{config.steps} loss {loss.item():.3f} stripes {peak.item():.4f} "
                 f"| {rate:.2f} img/s"
             )
-    record = {**state, "tuned": {"preset": config.preset, "from_step": step, **_plain(config)}}
+    settings = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    record = {**state, "tuned": {"preset": config.preset, "from_step": step, **settings}}
     write_state(config.out / "state", model, record)
     return config.out / "state"
-
-
-def _plain(config: TuneConfig) -> dict[str, object]:
-    return json.loads(json.dumps(config.__dict__, default=str))
 
 
 def parse_args(argv: list[str] | None = None) -> TuneConfig:
